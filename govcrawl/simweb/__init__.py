@@ -1,0 +1,21 @@
+"""A simulated gov.cn web served through a local HTTP proxy, with ground truth.
+
+>>> from govcrawl.simweb import build_test_web
+>>> with build_test_web() as web:          # doctest: +SKIP
+...     os.environ["http_proxy"] = web.proxy_url
+"""
+
+from .model import ExpectedReport, LoggedRequest, Page, SiteEntry
+from .portals import build_demo_web, build_large_web, build_test_web
+from .server import SimulatedWeb
+
+__all__ = [
+    "SimulatedWeb",
+    "ExpectedReport",
+    "SiteEntry",
+    "LoggedRequest",
+    "Page",
+    "build_test_web",
+    "build_demo_web",
+    "build_large_web",
+]

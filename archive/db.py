@@ -1,0 +1,81 @@
+"""Database connection and the few writes the crawl makes (SQLAlchemy 2.x, any backend)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.models import Base, Problem, Report, Site
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def connect(url: str) -> Engine:
+    """Engine for ``url`` with the schema created; an SQLite file's folder is made if missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers (export, status) don't block a running crawl.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def session_factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(connect(url), expire_on_commit=False)
+
+
+def upsert_site(session: Session, *, name: str, url: str, domain: str,
+                admin_level: str | None = None, region_code: str | None = None) -> Site:
+    site = session.scalar(select(Site).where(Site.url == url))
+    if site is None:
+        site = Site(name=name, url=url, domain=domain)
+        session.add(site)
+    site.name, site.domain = name, domain
+    site.admin_level = admin_level or site.admin_level
+    site.region_code = region_code or site.region_code
+    session.flush()
+    return site
+
+
+REPORT_FIELDS = (
+    "title", "listed_title", "year", "published", "issuer", "region", "admin_level", "agency",
+    "format", "text", "raw_text", "encoding", "meta", "stats", "flags", "capture_id", "site_id",
+)
+
+
+def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: datetime) -> tuple[Report, bool]:
+    """Insert or update the report at ``url``; returns it and whether it is new."""
+    report = session.scalar(select(Report).where(Report.url == url))
+    created = report is None
+    if report is None:
+        report = Report(url=url, first_seen=seen_at, last_seen=seen_at)
+        session.add(report)
+    for key in REPORT_FIELDS:
+        if key in values:
+            setattr(report, key, values[key])
+    report.last_seen = seen_at
+    session.flush()
+    return report, created
+
+
+def record_problem(session: Session, kind: str, message: str, *, url: str | None = None,
+                   run_id: int | None = None) -> None:
+    session.add(Problem(run_id=run_id, at=now(), kind=kind, url=url, message=message))

@@ -1,0 +1,93 @@
+"""Export reports as JSONL or CSV, each with a pointer back to its archived WARC record."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import Report
+
+FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = (
+    "url", "title", "year", "region", "admin_level", "agency", "issuer", "published", "format",
+    "site", "warc_file", "warc_offset", "warc_length", "payload_digest", "fetched_at",
+    "first_seen", "last_seen", "flags", "text",
+)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
+    """One report as a JSON-safe dict; ``capture.warc_file`` opens from ``cwd``."""
+    capture = None
+    if report.capture is not None:
+        c = report.capture
+        capture = {
+            "warc_file": os.path.relpath(c.warc_file, cwd or os.getcwd()),
+            "offset": c.warc_offset,
+            "length": c.warc_length,
+            "digest": c.payload_digest,
+            "fetched_at": _iso(c.fetched_at),
+            "status": c.status,
+            "record_id": c.warc_record_id,
+        }
+    return {
+        "url": report.url,
+        "title": report.title,
+        "year": report.year,
+        "region": report.region,
+        "admin_level": report.admin_level,
+        "agency": report.agency,
+        "issuer": report.issuer,
+        "published": _iso(report.published),
+        "format": report.format,
+        "site": report.site.name if report.site else None,
+        "text": report.text,
+        "stats": report.stats or {},
+        "flags": report.flags or [],
+        "first_seen": _iso(report.first_seen),
+        "last_seen": _iso(report.last_seen),
+        "capture": capture,
+    }
+
+
+def iter_reports(session: Session) -> Iterator[Report]:
+    yield from session.scalars(select(Report).order_by(Report.region, Report.year, Report.url))
+
+
+def export(session: Session, fmt: str, out: IO[str]) -> int:
+    """Write every report to ``out`` in ``fmt``; returns how many."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (choose {', '.join(FORMATS)})")
+    count = 0
+    writer = None
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+    for report in iter_reports(session):
+        record = report_record(report)
+        if writer is None:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            capture = record.pop("capture") or {}
+            record.pop("stats")
+            row = {k: v for k, v in record.items() if k in CSV_COLUMNS}
+            row["flags"] = ";".join(map(str, record["flags"]))
+            row |= {
+                "warc_file": capture.get("warc_file"),
+                "warc_offset": capture.get("offset"),
+                "warc_length": capture.get("length"),
+                "payload_digest": capture.get("digest"),
+                "fetched_at": capture.get("fetched_at"),
+            }
+            writer.writerow(row)
+        count += 1
+    return count

@@ -1,0 +1,112 @@
+"""SQLAlchemy 2.x models: sites, crawl runs, captures, reports, report cells, problems."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    """A portal a user asked us to crawl; its registered domain is the crawl's scope."""
+
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    domain: Mapped[str] = mapped_column(String(253), index=True)
+    admin_level: Mapped[str | None] = mapped_column(String(20))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Capture(Base):
+    """One archived exchange: where its response record sits in which WARC file."""
+
+    __tablename__ = "captures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    method: Mapped[str] = mapped_column(String(10), default="GET")
+    status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    warc_file: Mapped[str] = mapped_column(Text)
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_length: Mapped[int] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str] = mapped_column(String(100))
+    record_type: Mapped[str] = mapped_column(String(20), default="response")
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20), default="live")
+
+
+class Report(Base):
+    """One annual report, keyed by its URL; re-crawls update it."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    listed_title: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    published: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(100), index=True)
+    admin_level: Mapped[str | None] = mapped_column(String(20))
+    agency: Mapped[str | None] = mapped_column(String(100))
+    format: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    raw_text: Mapped[str] = mapped_column(Text, default="")
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    capture: Mapped[Capture | None] = relationship(lazy="joined")
+    site: Mapped[Site | None] = relationship(lazy="joined")
+
+
+class ReportCell(Base):
+    """A tidy cell of a report's standard tables (filled by the table parser)."""
+
+    __tablename__ = "report_cells"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    table: Mapped[str] = mapped_column(String(20))
+    row: Mapped[str] = mapped_column(String(200))
+    column: Mapped[str] = mapped_column(String(200))
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[float | None]
+
+
+class Problem(Base):
+    """Something that went wrong, kept so a run's gaps are visible: what, where, when."""
+
+    __tablename__ = "problems"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,175 @@
+"""``govcrawl`` command line: crawl, export, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+DEFAULT_DB = "sqlite:///data/govcrawl.sqlite"
+DEFAULT_WARC_DIR = "data/warc"
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def project_settings(db_url: str, warc_dir: str, overrides: Sequence[str] = ()) -> Settings:
+    settings = Settings()
+    settings.setmodule("govcrawl.settings", priority="project")
+    settings.set("GOVCRAWL_DB_URL", db_url, priority="cmdline")
+    settings.set("GOVCRAWL_WARC_DIR", warc_dir, priority="cmdline")
+    for pair in overrides:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"-s expects KEY=VALUE, got {pair!r}")
+        settings.set(key.strip(), value, priority="cmdline")
+    return settings
+
+
+def check_db_url(url: str) -> None:
+    from archive.db import connect
+
+    try:
+        connect(url).dispose()
+    except ArgumentError as exc:
+        raise UserError(f"--db: not a database URL: {url!r} ({exc})") from None
+    except OperationalError as exc:
+        raise UserError(f"--db: cannot open database {url!r}: {exc.orig}") from None
+    except ModuleNotFoundError as exc:
+        raise UserError(f"--db: the driver for {url!r} is not installed ({exc.name})") from None
+
+
+def run_crawl(settings: Settings, *, sites: str | None, site: str | None) -> None:
+    if sites and not Path(sites).is_file():
+        raise UserError(f"--sites: no such file: {sites}")
+    if not sites and not site:
+        raise UserError("give --sites FILE.csv or --site URL")
+    check_db_url(settings.get("GOVCRAWL_DB_URL"))
+    settings.set("GOVCRAWL_RUN_ARGUMENTS", {"sites": sites, "site": site}, priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl("annual_reports", sites=sites, site=site)
+    process.start()
+
+
+def reports_per_year(db_url: str) -> list[tuple[int | None, int, Counter[str]]]:
+    """(year, count, count by admin level) for the report table."""
+    from sqlalchemy import select
+
+    from archive.db import session_factory
+    from archive.models import Report
+
+    with session_factory(db_url)() as session:
+        rows = session.execute(select(Report.year, Report.admin_level)).all()
+    years: dict[int | None, Counter[str]] = {}
+    for year, level in rows:
+        years.setdefault(year, Counter())[level or "?"] += 1
+    return [(y, sum(c.values()), c) for y, c in sorted(years.items(), key=lambda kv: kv[0] or 0)]
+
+
+def print_year_table(db_url: str) -> None:
+    rows = reports_per_year(db_url)
+    print(f"{'year':>6} {'reports':>8}  by level")
+    for year, count, levels in rows:
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(levels.items()))
+        print(f"{year if year is not None else '?':>6} {count:>8}  {detail}")
+    print(f"{'total':>6} {sum(r[1] for r in rows):>8}")
+
+
+def cmd_crawl(args: argparse.Namespace) -> None:
+    run_crawl(project_settings(args.db, args.warc_dir, args.set), sites=args.sites, site=args.site)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from archive.db import session_factory
+    from archive.export import export
+
+    check_db_url(args.db)
+    out_path = Path(args.out) if args.out and args.out != "-" else None
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    with session_factory(args.db)() as session:
+        if out_path is None:
+            count = export(session, args.format, sys.stdout)
+        else:
+            with open(out_path, "w", encoding="utf-8", newline="") as fh:
+                count = export(session, args.format, fh)
+    print(f"exported {count} reports to {out_path or 'stdout'}", file=sys.stderr)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from govcrawl.simweb import build_demo_web
+
+    with build_demo_web() as web:
+        # The demo portal lives on loopback; the crawler reaches it as a proxy, as in the tests.
+        os.environ["http_proxy"] = web.proxy_url
+        os.environ.pop("no_proxy", None)
+        os.environ.pop("NO_PROXY", None)
+        sites_csv = Path(args.warc_dir).parent / "demo-sites.csv"
+        sites_csv.parent.mkdir(parents=True, exist_ok=True)
+        web.write_sites_csv(sites_csv)
+        print(f"demo web on {web.proxy_url}: " + ", ".join(s.url for s in web.sites))
+        settings = project_settings(args.db, args.warc_dir, args.set)
+        run_crawl(settings, sites=str(sites_csv), site=None)
+    warcs = sorted(Path(args.warc_dir).glob("*.warc.gz"))
+    print()
+    print(f"WARC files ({len(warcs)}) in {Path(args.warc_dir).resolve()}")
+    print(f"database: {args.db}")
+    print(f"expected reports on the demo web: {len(web.expected_reports)}")
+    print_year_table(args.db)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govcrawl", description=__doc__)
+    parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def storage(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", default=DEFAULT_DB, help=f"SQLAlchemy URL (default {DEFAULT_DB})")
+        p.add_argument("--warc-dir", default=DEFAULT_WARC_DIR, help=f"WARC folder (default {DEFAULT_WARC_DIR})")
+        p.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a Scrapy/govcrawl setting")
+
+    crawl = sub.add_parser("crawl", help="crawl portals for annual reports")
+    crawl.add_argument("--sites", help="CSV with header name,url[,level,region_code]")
+    crawl.add_argument("--site", help="one portal home URL (comma-separate several)")
+    storage(crawl)
+    crawl.set_defaults(func=cmd_crawl)
+
+    exp = sub.add_parser("export", help="export reports as JSONL or CSV")
+    exp.add_argument("--db", default=DEFAULT_DB)
+    exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    exp.add_argument("--out", default="-", help="output file (default stdout)")
+    exp.set_defaults(func=cmd_export)
+
+    demo = sub.add_parser("demo", help="crawl a bundled simulated portal on loopback")
+    storage(demo)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.getLogger("scrapy").setLevel(args.log_level)
+    if getattr(args, "set", None) is not None:
+        args.set = [*args.set, f"LOG_LEVEL={args.log_level}"]
+    try:
+        args.func(args)
+    except UserError as exc:
+        print(f"govcrawl: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Parsing helpers shared by the link extractors: one lxml parse per page that never raises,
+``<base href>``, absolute URLs without fragments, normalised link texts, and the ``Link`` record."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".zip", ".rar"}
+)
+# Files that are never pages worth planning (images, styles, scripts, media, archives of other kinds).
+NON_PAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".svg", ".ico", ".css", ".js", ".json",
+     ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".swf", ".7z", ".gz", ".tar", ".exe", ".apk", ".txt",
+     ".ppt", ".pptx", ".ofd", ".et", ".dps", ".xml", ".rss"}
+)  # fmt: skip
+_SPACE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
+_HREF_NOISE = re.compile(r"[\t\n\r]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_UNPARSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_TRUNCATED = re.compile(r"(?:\.{2,}|…+)$")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link as found: absolute ``url`` (no fragment), visible ``text`` (whitespace collapsed),
+    its ``title`` attribute, and ``rel`` (``"next"`` for a CMS's next-group/next-page link)."""
+
+    url: str
+    text: str
+    title: str = ""
+    rel: str = ""
+
+    @property
+    def label(self) -> str:
+        """The fullest human label: the title attribute when the text is empty, truncated
+        (``XX县2022年政府信息公开工作...``) or a prefix of it; otherwise the text."""
+        title, text = self.title, self.text
+        if not title:
+            return text
+        if not text or _TRUNCATED.search(text):
+            return title
+        return title if title.startswith(text) else text
+
+
+def normalize_space(text: str | None) -> str:
+    """Collapse all whitespace (ideographic space, nbsp, zero-width) to single spaces."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def to_text(html: str | bytes | None) -> str:
+    """Best-effort ``str`` of a page: bytes decoded as UTF-8, else GB18030 (a superset of GBK);
+    characters lxml cannot take (NUL, controls, lone surrogates) removed."""
+    if html is None:
+        return ""
+    if isinstance(html, bytes | bytearray | memoryview):
+        raw = bytes(html)
+        try:
+            html = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            html = raw.decode("gb18030", errors="replace")
+    if not isinstance(html, str):
+        return ""
+    return _UNPARSABLE.sub("", html)
+
+
+def parse_html(html: str | bytes | None) -> lxml.html.HtmlElement | None:
+    """Parse a page with lxml (one parse; reuse the tree). ``None`` when there is nothing to parse."""
+    text = _XML_DECLARATION.sub("", to_text(html), count=1)
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError, TypeError):
+        return None
+
+
+def base_url(tree: lxml.html.HtmlElement | None, url: str) -> str:
+    """The URL relative links resolve against: ``<base href>`` if present, else ``url``."""
+    if tree is not None:
+        for base in tree.iter("base"):
+            href = (base.get("href") or "").strip()
+            if href:
+                try:
+                    return urljoin(url, href)
+                except ValueError:
+                    return url
+    return url
+
+
+def absolute_url(href: str | None, base: str) -> str | None:
+    """Resolve ``href`` against ``base``; drop the fragment. ``None`` unless http(s)."""
+    if not href:
+        return None
+    href = _HREF_NOISE.sub("", href).strip()  # as browsers do: tabs/newlines go, ends trimmed
+    if not href or href.startswith("#"):
+        return None
+    try:
+        absolute = href if href.startswith(("http://", "https://")) else urljoin(base, href)
+        absolute = absolute.split("#", 1)[0]
+    except ValueError:
+        return None
+    scheme, separator, rest = absolute.partition("://")
+    if not separator or scheme.lower() not in ("http", "https") or not rest or rest[0] in "/?":
+        return None
+    return absolute
+
+
+def url_extension(url: str) -> str:
+    """Lower-case file extension of the URL path (``".pdf"``), or ``""``."""
+    try:
+        last = urlsplit(url).path.rsplit("/", 1)[-1]
+    except ValueError:
+        return ""
+    dot = last.rfind(".")
+    return last[dot:].lower() if dot > 0 else ""
+
+
+def is_attachment(url: str) -> bool:
+    """True for a document download: the path ends in .pdf/.doc/…, or a download script's query
+    names such a file (``downfile.jsp?…&filename=x.pdf``)."""
+    if url_extension(url) in ATTACHMENT_EXTENSIONS:
+        return True
+    try:
+        query = urlsplit(url).query.lower()
+    except ValueError:
+        return False
+    return any(f"{ext}&" in query + "&" for ext in ATTACHMENT_EXTENSIONS)
+
+
+def is_page_url(url: str) -> bool:
+    """False for attachments and static assets; True for anything that may be an HTML page."""
+    return not is_attachment(url) and url_extension(url) not in NON_PAGE_EXTENSIONS
+
+
+def _element_text(element: lxml.html.HtmlElement) -> str:
+    text = normalize_space(element.text_content())
+    if text:
+        return text
+    for image in element.iter("img"):  # image links: banner "政府信息公开" buttons
+        alt = normalize_space(image.get("alt") or image.get("title"))
+        if alt:
+            return alt
+    return ""
+
+
+def links_from_tree(tree: lxml.html.HtmlElement | None, base: str) -> list[Link]:
+    """All ``<a href>``/``<area href>`` links of a parsed page, in document order."""
+    if tree is None:
+        return []
+    found: list[Link] = []
+    for element in tree.iter("a", "area"):
+        url = absolute_url(element.get("href"), base)
+        if url is None:
+            continue
+        rel = (element.get("rel") or "").strip().lower()
+        found.append(
+            Link(
+                url=url,
+                text=_element_text(element),
+                title=normalize_space(element.get("title")),
+                rel="next" if "next" in rel.split() else "",
+            )
+        )
+    for element in tree.iter("link"):
+        if "next" in (element.get("rel") or "").lower().split():
+            url = absolute_url(element.get("href"), base)
+            if url is not None:
+                found.append(Link(url=url, text="", rel="next"))
+    return found

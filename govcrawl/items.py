@@ -1,0 +1,22 @@
+"""Items passed from the spider to the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class ReportPage:
+    """A fetched page that the list it came from calls an annual report."""
+
+    url: str
+    body: bytes
+    content_type: str | None
+    site_url: str
+    site_name: str
+    listed_title: str
+    fetched_at: datetime
+    capture_id: int | None = None
+    extracted: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,83 @@
+"""Scrapy settings for govcrawl: every default lives here.
+
+The defaults are polite to small government servers (robots.txt, AutoThrottle, two requests per
+host at most, retries with backoff) and archival (every exchange goes to WARC, raw).
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "govcrawl"
+SPIDER_MODULES = ["govcrawl.spiders"]
+NEWSPIDER_MODULE = "govcrawl.spiders"
+
+# --- identity -----------------------------------------------------------------------------
+GOVCRAWL_CONTACT_URL = "https://github.com/govcrawl/govcrawl"
+USER_AGENT = f"govcrawl/0.1 (+{GOVCRAWL_CONTACT_URL}; research archive of government annual reports)"
+
+# --- manners ------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+# Giant bodies: warn at 20 MB, stop at 64 MB (the capture is kept, flagged truncated).
+DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Backoff between retries; Retry-After (429/503) wins when the server sends one.
+GOVCRAWL_RETRY_BACKOFF_BASE = 2.0
+GOVCRAWL_RETRY_BACKOFF_MAX = 120.0
+# warcio cannot read zstd and crashes on br (warcio issue 73): ask only for what it reads.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+    "Accept-Encoding": "gzip, deflate",
+}
+
+# --- bounds: a focused crawl, not a mirror ---------------------------------------------------
+DEPTH_LIMIT = 12
+GOVCRAWL_MAX_SECTION_HOPS = 3
+GOVCRAWL_MAX_UNIT_HOPS = 3
+GOVCRAWL_MAX_LIST_PAGES = 200
+GOVCRAWL_MAX_REQUESTS_PER_SITE = 5000
+
+# --- safety: nothing listens, nothing phones home ---------------------------------------------
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# --- storage --------------------------------------------------------------------------------
+GOVCRAWL_DB_URL = "sqlite:///data/govcrawl.sqlite"
+GOVCRAWL_WARC_DIR = "data/warc"
+GOVCRAWL_WARC_MAX_SIZE = 1024**3
+GOVCRAWL_WARC_PREFIX = "GOVCRAWL"
+GOVCRAWL_OPERATOR = ""
+# Report extraction runs in worker processes, off the reactor thread (0 = one per core).
+GOVCRAWL_EXTRACT_WORKERS = 0
+
+DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's cookie middleware asks tldextract, which downloads the Public Suffix List.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "govcrawl.middlewares.OfflineCookiesMiddleware": 700,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "govcrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Closest to the downloader: sees every exchange raw (robots.txt, redirect hops, gzip bodies).
+    "govcrawl.middlewares.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.store.StorePipeline": 800,
+}
+EXTENSIONS = {
+    "govcrawl.extensions.ArchiveExtension": 100,
+}

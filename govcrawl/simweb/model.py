@@ -1,0 +1,176 @@
+"""Data types of the simulated web: ground truth records and prebuilt responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+
+__all__ = [
+    "ExpectedReport",
+    "SiteEntry",
+    "LoggedRequest",
+    "Page",
+    "VirtualHost",
+    "DynamicHandler",
+    "registered_domain",
+]
+
+
+@dataclass(frozen=True)
+class ExpectedReport:
+    """Ground truth for one annual-report page the crawler should find.
+
+    ``year`` is the year reported on; ``url`` the final URL (after redirects);
+    ``agency`` is e.g. ``"财政局"`` for a department's report, ``None`` for a government's own.
+    ``stats`` (not part of equality) holds a few figures of the generated tables, when known:
+    ``format`` (pre2019/std2019/std2021) and T3 totals (``t3_new``, ``t3_carried``,
+    ``t3_handled``, ``t3_forward``).
+    """
+
+    url: str
+    title: str
+    year: int
+    region: str
+    admin_level: str
+    agency: str | None
+    published: dt.date
+    issuer: str
+    stats: dict | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SiteEntry:
+    """A portal home page as a user would list it in sites.csv."""
+
+    name: str
+    url: str
+    level: str | None
+    region_code: str | None
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request received by the simulated web (any host, any outcome)."""
+
+    method: str
+    url: str
+    host: str
+    status: int
+    headers: dict
+    at: float
+
+
+_TEXT_TYPES = ("text/", "application/xml", "application/javascript", "application/json")
+
+
+class Page:
+    """A prebuilt response: status, body bytes, validators and extra headers.
+
+    ``fail_first`` > 0 makes the server answer 503 (``Retry-After: 1``) to the first
+    ``fail_first`` requests for this page before serving it.
+    """
+
+    __slots__ = (
+        "status",
+        "body",
+        "content_type",
+        "headers",
+        "last_modified",
+        "etag",
+        "fail_first",
+        "_gz",
+    )
+
+    def __init__(
+        self,
+        body: bytes,
+        *,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        headers: list[tuple[str, str]] | None = None,
+        last_modified: dt.datetime | dt.date | None = None,
+        fail_first: int = 0,
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.headers = list(headers or [])
+        if isinstance(last_modified, dt.date) and not isinstance(last_modified, dt.datetime):
+            last_modified = dt.datetime(
+                last_modified.year, last_modified.month, last_modified.day, 9, 30
+            )
+        if last_modified is not None and last_modified.tzinfo is None:
+            last_modified = last_modified.replace(tzinfo=dt.UTC)
+        self.last_modified: dt.datetime | None = last_modified
+        self.etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        self.fail_first = fail_first
+        self._gz: bytes | None = None
+
+    @property
+    def compressible(self) -> bool:
+        return self.content_type.startswith(_TEXT_TYPES) and len(self.body) > 200
+
+    @property
+    def gzipped(self) -> bytes:
+        """The body gzip-encoded (computed once, deterministic: mtime=0)."""
+        if self._gz is None:
+            self._gz = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gz
+
+    @property
+    def last_modified_http(self) -> str | None:
+        if self.last_modified is None:
+            return None
+        return format_datetime(self.last_modified.astimezone(dt.UTC), usegmt=True)
+
+
+# (host, path, query, request headers) -> Page or None (None = fall through to 404)
+DynamicHandler = Callable[["VirtualHost", str, str, dict], "Page | None"]
+
+
+@dataclass
+class VirtualHost:
+    """One host name served by the simulated web."""
+
+    name: str
+    gzip: bool = False
+    server: str = "nginx"
+    extra_headers: list[tuple[str, str]] = field(default_factory=list)
+    pages: dict[str, Page] = field(default_factory=dict)
+    # path prefix -> handler, tried (longest prefix first) when no static page matches
+    dynamic: dict[str, DynamicHandler] = field(default_factory=dict)
+    not_found: Page | None = None
+    encoding: str = "utf-8"
+
+    def resolve(self, target: str, headers: dict) -> Page | None:
+        """Find the response for an origin-form target (path + optional query)."""
+        page = self.pages.get(target)
+        if page is not None:
+            return page
+        path, _, query = target.partition("?")
+        for prefix in sorted(self.dynamic, key=len, reverse=True):
+            if path.startswith(prefix):
+                page = self.dynamic[prefix](self, path, query, headers)
+                if page is not None:
+                    return page
+        if query:
+            # like most CMS front ends: unknown query strings on a static page are ignored
+            return self.pages.get(path)
+        return None
+
+
+def registered_domain(host: str) -> str:
+    """Registered domain of a host name (``www.x.gov.cn`` -> ``x.gov.cn``)."""
+    labels = host.lower().rstrip(".").split(".")
+    n = (
+        3
+        if len(labels) >= 3
+        and labels[-2] in ("gov", "com", "org", "edu", "net")
+        and labels[-1] == "cn"
+        else 2
+    )
+    return ".".join(labels[-n:])

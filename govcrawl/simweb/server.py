@@ -1,0 +1,390 @@
+"""The simulated web's registry and its HTTP forward-proxy server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import socket
+import threading
+import time
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from os import PathLike
+from urllib.parse import urlsplit
+
+from .model import ExpectedReport, LoggedRequest, Page, SiteEntry, VirtualHost, registered_domain
+
+__all__ = ["SimulatedWeb"]
+
+
+class SimulatedWeb:
+    """A set of virtual hosts with ground truth, served through one local HTTP proxy.
+
+    Build it with :func:`build_test_web`, :func:`build_demo_web` or :func:`build_large_web`,
+    then ``start()`` it and point the crawler at ``proxy_url`` (``http_proxy``).
+    """
+
+    def __init__(self, name: str = "custom") -> None:
+        self.name = name
+        self.hosts: dict[str, VirtualHost] = {}
+        self.sites: list[SiteEntry] = []
+        self.expected_reports: list[ExpectedReport] = []
+        #: non-report pages whose titles mention reports / 年度 (notices, 要点, 公报, 决算 …)
+        self.distractor_urls: set[str] = set()
+        #: entry URLs of crawler traps (calendar, endless search, growing query, repeated path)
+        self.trap_urls: set[str] = set()
+        #: report-looking pages a robots.txt disallows (neither expected nor distractor)
+        self.robots_disallowed_urls: set[str] = set()
+        #: report attachments (PDF …) linked from lists; not in expected_reports
+        self.attachment_urls: set[str] = set()
+        #: links in lists that answer 404
+        self.dead_urls: set[str] = set()
+        #: redirecting URL -> final URL
+        self.redirects: dict[str, str] = {}
+        #: URLs answering 503 (Retry-After: 1) on their first request(s)
+        self.flaky_urls: set[str] = set()
+        #: off-site links (other domains, lookalike hosts) that must never be requested
+        self.offsite_urls: set[str] = set()
+        #: registered domains served (``cangyuan.gov.cn`` …)
+        self.domains: set[str] = set()
+        self.request_log: list[LoggedRequest] = []
+        self._log_lock = threading.Lock()
+        self._fail_counts: dict[tuple[str, str], int] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ building
+    def host(self, name: str, **kwargs) -> VirtualHost:
+        """Get or create the virtual host ``name`` (keyword arguments apply on creation)."""
+        name = name.lower()
+        vh = self.hosts.get(name)
+        if vh is None:
+            vh = VirtualHost(name=name, **kwargs)
+            self.hosts[name] = vh
+            self.domains.add(registered_domain(name))
+        return vh
+
+    def add_page(self, url: str, page: Page) -> None:
+        """Register a prebuilt response for an absolute ``http://`` URL."""
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.host(parts.hostname or "").pages[target] = page
+        if page.fail_first:
+            self.flaky_urls.add(url)
+
+    def page_count(self) -> int:
+        """Number of distinct prebuilt 200 responses (aliases counted once)."""
+        seen: set[int] = set()
+        for vh in self.hosts.values():
+            for page in vh.pages.values():
+                if page.status == 200:
+                    seen.add(id(page))
+        return len(seen)
+
+    def urls(self) -> list[str]:
+        """Every prebuilt URL (static pages only)."""
+        return [f"http://{h}{t}" for h, vh in self.hosts.items() for t in vh.pages]
+
+    def write_sites_csv(self, path: str | PathLike) -> None:
+        """Write ``sites`` as CSV with header ``name,url,level,region_code``."""
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["name", "url", "level", "region_code"])
+            for s in self.sites:
+                w.writerow([s.name, s.url, s.level or "", s.region_code or ""])
+
+    # ------------------------------------------------------------------ serving
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("simulated web not started")
+        return self._server.server_address[1]
+
+    @property
+    def proxy_url(self) -> str:
+        """``http://127.0.0.1:PORT`` — use as ``http_proxy``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, port: int = 0) -> SimulatedWeb:
+        """Serve on 127.0.0.1 (ephemeral port by default) from a daemon thread."""
+        if self._server is not None:
+            return self
+        server = _ProxyServer(("127.0.0.1", port), _Handler)
+        server.web = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name=f"simweb-{self.name}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (idempotent)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            server.close_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def serve_forever(self, port: int = 0) -> None:
+        """Serve in the foreground until interrupted."""
+        self.start(port)
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    def __enter__(self) -> SimulatedWeb:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Clear the request log and re-arm one-shot failures (503s)."""
+        with self._log_lock:
+            self.request_log.clear()
+            self._fail_counts.clear()
+
+    def requested_urls(self) -> list[str]:
+        """URLs of the logged requests, in order."""
+        with self._log_lock:
+            return [r.url for r in self.request_log]
+
+    # ------------------------------------------------------------------ internals
+    def _log(self, entry: LoggedRequest) -> None:
+        with self._log_lock:
+            self.request_log.append(entry)
+
+    def _should_fail(self, host: str, target: str, page: Page) -> bool:
+        if not page.fail_first:
+            return False
+        with self._log_lock:
+            n = self._fail_counts.get((host, target), 0)
+            self._fail_counts[(host, target)] = n + 1
+            return n < page.fail_first
+
+
+class _ProxyServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    web: SimulatedWeb
+
+    def server_activate(self) -> None:
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        super().server_activate()
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        conn, addr = super().get_request()
+        with self._conns_lock:
+            self._conns.add(conn)
+        return conn, addr
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self._conns_lock:
+            self._conns.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Drop open keep-alive connections so nothing is served after stop()."""
+        with self._conns_lock:
+            conns, self._conns = list(self._conns), set()
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+_BAD_GATEWAY = (
+    b"<html><head><title>502 Bad Gateway</title></head><body>"
+    b"<h1>502 Bad Gateway</h1><p>simweb: unknown host</p></body></html>"
+)
+_SERVICE_UNAVAILABLE = (
+    b"<html><head><title>503 Service Unavailable</title></head><body>"
+    b"<h1>503 Service Unavailable</h1><p>Server busy, please retry.</p></body></html>"
+)
+_DEFAULT_404 = (
+    b"<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>"
+)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    want = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == want for tag in header.split(","))
+
+
+def _accepts_gzip(header: str) -> bool:
+    for part in header.lower().split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        if coding in ("gzip", "x-gzip", "*"):
+            for p in params:
+                if p.startswith("q="):
+                    try:
+                        return float(p[2:]) > 0
+                    except ValueError:
+                        return False
+            return True
+    return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # idle keep-alive connections are dropped after this many seconds
+    server: _ProxyServer
+    _server_header = "nginx"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
+        pass
+
+    def version_string(self) -> str:
+        return self._server_header
+
+    def do_GET(self) -> None:
+        self._handle(body=True)
+
+    def do_HEAD(self) -> None:
+        self._handle(body=False)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self._handle(body=True)
+
+    def do_CONNECT(self) -> None:
+        self._server_header = "simweb"
+        self._log_and_send(
+            self.path,
+            self.path.split(":")[0],
+            405,
+            [("Allow", "GET, HEAD, POST")],
+            b"CONNECT not supported (HTTP only)",
+            "text/plain",
+            True,
+        )
+        self.close_connection = True
+
+    # ---------------------------------------------------------------- dispatch
+    def _handle(self, body: bool) -> None:
+        web = self.server.web
+        raw = self.path
+        if raw.lower().startswith(("http://", "https://")):
+            parts = urlsplit(raw)
+            netloc = parts.netloc
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        else:
+            netloc = self.headers.get("Host", "")
+            target = raw if raw.startswith("/") else "/" + raw
+        hostname = netloc.rsplit("@", 1)[-1].split(":")[0].lower().rstrip(".")
+        url = f"http://{netloc.lower()}{target}"
+        vh = web.hosts.get(hostname)
+        if vh is None:
+            self._server_header = "simweb"
+            self._log_and_send(url, hostname, 502, [], _BAD_GATEWAY, "text/html", body)
+            return
+        self._server_header = vh.server
+        try:
+            page = vh.resolve(target, self.headers)
+        except Exception as exc:  # a bug in a dynamic page must not kill the connection
+            msg = f"simweb internal error: {exc!r}".encode()
+            self._log_and_send(url, hostname, 500, [], msg, "text/plain", body)
+            return
+        if page is None:
+            nf = vh.not_found
+            self._log_and_send(
+                url,
+                hostname,
+                404,
+                list(vh.extra_headers),
+                nf.body if nf else _DEFAULT_404,
+                nf.content_type if nf else "text/html",
+                body,
+            )
+            return
+        if web._should_fail(hostname, target, page):
+            self._log_and_send(
+                url, hostname, 503, [("Retry-After", "1")], _SERVICE_UNAVAILABLE, "text/html", body
+            )
+            return
+        headers = list(vh.extra_headers) + list(page.headers)
+        payload = page.body
+        if page.status == 200:
+            use_gzip = (
+                vh.gzip
+                and page.compressible
+                and _accepts_gzip(self.headers.get("Accept-Encoding", ""))
+            )
+            etag = f"W/{page.etag}" if use_gzip else page.etag
+            headers.append(("ETag", etag))
+            lm = page.last_modified_http
+            if lm:
+                headers.append(("Last-Modified", lm))
+            if vh.gzip and page.compressible:
+                headers.append(("Vary", "Accept-Encoding"))
+            if self._not_modified(page):
+                self._log_and_send(url, hostname, 304, headers, b"", None, False)
+                return
+            if use_gzip:
+                payload = page.gzipped
+                headers.append(("Content-Encoding", "gzip"))
+        self._log_and_send(url, hostname, page.status, headers, payload, page.content_type, body)
+
+    def _not_modified(self, page: Page) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            return _etag_matches(inm, page.etag)
+        ims = self.headers.get("If-Modified-Since")
+        if ims and page.last_modified is not None:
+            try:
+                since = parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                return False
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=dt.UTC)
+            return page.last_modified.replace(microsecond=0) <= since
+        return False
+
+    def _log_and_send(
+        self,
+        url: str,
+        host: str,
+        status: int,
+        headers: list[tuple[str, str]],
+        payload: bytes,
+        content_type: str | None,
+        body: bool,
+    ) -> None:
+        self.server.web._log(
+            LoggedRequest(
+                method=self.command,
+                url=url,
+                host=host,
+                status=status,
+                headers={k: v for k, v in self.headers.items()},
+                at=time.time(),
+            )
+        )
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for k, v in headers:
+            self.send_header(k, v)
+        if status != 304:
+            self.send_header("Content-Length", str(len(payload)))
+        # headers and body in one write: avoids Nagle / delayed-ACK stalls on keep-alive
+        self._headers_buffer.append(b"\r\n")
+        if body and payload and status != 304:
+            self._headers_buffer.append(payload)
+        self.flush_headers()

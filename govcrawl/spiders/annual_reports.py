@@ -1,0 +1,126 @@
+"""The ``annual_reports`` spider: portal → disclosure section(s) → report columns → reports.
+
+Navigation only: which links to follow is decided by ``govcrawl.discovery.plan`` (pure, tested on
+saved pages); archiving and extraction happen in the middleware and the pipelines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from archive import db
+from govcrawl.discovery.plan import Limits, Role, Step, plan
+from govcrawl.discovery.scope import registered_domain
+from govcrawl.encoding import decode_html
+from govcrawl.extensions import ArchiveExtension
+from govcrawl.items import ReportPage
+from govcrawl.sites import Site, SiteError, iter_site_args
+
+# Reports first, then the lists that hold them, then navigation.
+PRIORITY = {Role.REPORT: 30, Role.LIST: 20, Role.COLUMN: 20, Role.UNIT: 10, Role.SECTION: 10, Role.HOME: 0}
+HTML_TYPES = (b"text/html", b"application/xhtml", b"text/xml", b"application/xml")
+
+
+class AnnualReportsSpider(Spider):
+    name = "annual_reports"
+
+    def __init__(self, sites: str | None = None, site: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.site_list: list[Site] = []
+        self.site_errors: list[SiteError] = []
+        for entry in iter_site_args(sites, site):
+            (self.site_errors if isinstance(entry, SiteError) else self.site_list).append(entry)
+        self.domains = {site.url: registered_domain(site.url) for site in self.site_list}
+        # Scrapy's OffsiteMiddleware enforces the same scope once more, at the downloader.
+        self.allowed_domains = sorted(set(self.domains.values()))
+        self.requests_per_site: Counter[str] = Counter()
+
+    @property
+    def archive(self) -> ArchiveExtension:
+        return ArchiveExtension.of(self.crawler)
+
+    def _limits(self) -> Limits:
+        s = self.crawler.settings
+        return Limits(
+            max_section_hops=s.getint("GOVCRAWL_MAX_SECTION_HOPS"),
+            max_unit_hops=s.getint("GOVCRAWL_MAX_UNIT_HOPS"),
+            max_list_pages=s.getint("GOVCRAWL_MAX_LIST_PAGES"),
+        )
+
+    async def start(self) -> AsyncIterator[Request]:
+        for error in self.site_errors:
+            self.logger.error("Skipping site: %s", error)
+            self.archive.problem("site_list", str(error))
+        if not self.site_list:
+            self.logger.error("No usable site: give sites=FILE.csv or site=URL")
+        self.limits = self._limits()
+        for site in self.site_list:
+            row = db.upsert_site(self.archive.session, name=site.name, url=site.url,
+                                 domain=self.domains[site.url], admin_level=site.level,
+                                 region_code=site.region_code)
+            self.archive.commit()
+            self.logger.info("Crawling %s (%s), scope %s", site.name, site.url, row.domain)
+            yield self._request(site, Step(url=site.url, role=Role.HOME, text=site.name, hops=0))
+
+    def _request(self, site: Site, step: Step) -> Request:
+        callback = self.parse_report if step.role is Role.REPORT else self.parse_page
+        return Request(
+            step.url,
+            callback=callback,
+            errback=self.on_error,
+            priority=PRIORITY[step.role],
+            meta={"site_url": site.url, "site_name": site.name, "role": step.role,
+                  "hops": step.hops, "link_text": step.text},
+        )
+
+    def _site(self, response: Response) -> Site:
+        url = response.meta["site_url"]
+        return next(s for s in self.site_list if s.url == url)
+
+    def parse_page(self, response: Response) -> Iterator[Request]:
+        content_type = response.headers.get(b"Content-Type", b"") or b""
+        if content_type and not content_type.lower().startswith(HTML_TYPES):
+            return
+        site = self._site(response)
+        html, _ = decode_html(response.body, content_type.decode("latin-1") or None)
+        budget = self.crawler.settings.getint("GOVCRAWL_MAX_REQUESTS_PER_SITE")
+        steps = plan(html, response.url, response.meta["role"], response.meta["hops"],
+                     domains=(self.domains[site.url],), limits=self.limits)
+        for step in steps:
+            if self.requests_per_site[site.url] >= budget:
+                self.archive.problem("site_budget", f"stopped following links after {budget} requests", site.url)
+                return
+            self.requests_per_site[site.url] += 1
+            yield self._request(site, step)
+
+    def parse_report(self, response: Response) -> Iterator[ReportPage]:
+        content_type = response.headers.get(b"Content-Type", b"") or b""
+        yield ReportPage(
+            url=response.url,
+            body=response.body,
+            content_type=content_type.decode("latin-1") or None,
+            site_url=response.meta["site_url"],
+            site_name=response.meta["site_name"],
+            listed_title=response.meta["link_text"],
+            fetched_at=datetime.now(UTC),
+            capture_id=response.meta.get("capture_id"),
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            response = failure.value.response
+            self.archive.problem("http_error", f"HTTP {response.status}", url=request.url)
+        elif failure.check(IgnoreRequest):
+            self.archive.problem("ignored", str(failure.value) or "request ignored", url=request.url)
+        else:
+            self.archive.problem("fetch_error", f"{failure.type.__name__}: {failure.value}", url=request.url)

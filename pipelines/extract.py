@@ -1,0 +1,58 @@
+"""Extract each report page's text and fields in worker processes, off the reactor thread.
+
+trafilatura costs 20-40 ms a page; run inline it blocks every download (STACK.md measured a
+tenth of bare Scrapy's throughput). A process pool keeps the reactor free and uses every core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Self
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from govcrawl.discovery.titles import is_report_title
+from govcrawl.extensions import ArchiveExtension
+from govcrawl.items import ReportPage
+from govcrawl.report.extract import extract_report
+
+
+def extract_page(body: bytes, url: str, content_type: str | None, site_name: str | None) -> dict:
+    """Worker-side: the JSON-safe extraction of one page."""
+    return extract_report(body, url, content_type, site_name).to_dict()
+
+
+class ExtractPipeline:
+    def __init__(self, crawler: Crawler, workers: int) -> None:
+        self.crawler = crawler
+        self.workers = workers or os.cpu_count() or 1
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, crawler.settings.getint("GOVCRAWL_EXTRACT_WORKERS"))
+
+    def open_spider(self) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=False)
+
+    async def process_item(self, item: ReportPage) -> ReportPage:
+        assert self.pool is not None
+        archive = ArchiveExtension.of(self.crawler)
+        try:
+            future = self.pool.submit(extract_page, item.body, item.url, item.content_type, item.site_name)
+            item.extracted = await asyncio.wrap_future(future)
+        except Exception as exc:  # a worker died (memory, crash): record, keep crawling
+            archive.problem("extract_error", f"{type(exc).__name__}: {exc}", url=item.url)
+            raise DropItem(f"extraction failed for {item.url}") from exc
+        page_title = item.extracted.get("title")
+        if not (is_report_title(page_title or "") or is_report_title(item.listed_title)):
+            self.crawler.stats.inc_value("govcrawl/not_reports")
+            raise DropItem(f"not an annual report: {page_title or item.listed_title!r} ({item.url})")
+        return item

@@ -1,0 +1,53 @@
+"""Run the govcrawl CLI with every non-loopback network attempt refused and recorded.
+
+Usage: python tests/netguard.py LOGFILE govcrawl-args...  An audit hook sees every
+``socket.connect`` and ``socket.getaddrinfo`` in this process and its forked workers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(host: object) -> bool:
+    if host is None:
+        return True  # getaddrinfo(None, port): the local wildcard
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    name = str(host).strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def install(log_path: str) -> None:
+    def hook(event: str, args: tuple) -> None:
+        if event == "socket.connect":
+            sock, address = args
+            if sock.family not in (socket.AF_INET, socket.AF_INET6):
+                return
+            host = address[0]
+        elif event == "socket.getaddrinfo":
+            host = args[0]
+        else:
+            return
+        if not is_loopback(host):
+            with open(log_path, "a", encoding="utf-8") as fh:
+                fh.write(f"{event} {host!r}\n")
+            raise OSError(f"netguard: blocked non-loopback {event} to {host!r}")
+
+    sys.addaudithook(hook)
+
+
+if __name__ == "__main__":
+    install(sys.argv[1])
+    from govcrawl.cli import main
+
+    sys.exit(main(sys.argv[2:]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,18 @@ REPORT_FIELDS = (
 )
 
 
-def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: datetime) -> tuple[Report, bool]:
-    """Insert or update the report at ``url``; returns it and whether it is new."""
-    report = session.scalar(select(Report).where(Report.url == url))
+def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: datetime, *,
+                  known: dict[str, Report] | None = None,
+                  stored_urls: Collection[str] | None = None) -> tuple[Report, bool]:
+    """Insert or update the report at ``url``; returns it and whether it is new.
+
+    ``known`` caches this session's reports by URL and ``stored_urls`` lists the URLs already in
+    the database: lookups then need no flush (or no query at all), so captures and reports go to
+    the database in batches at commit time."""
+    report = known.get(url) if known is not None else None
+    if report is None and (stored_urls is None or url in stored_urls):
+        with session.no_autoflush:
+            report = session.scalar(select(Report).where(Report.url == url))
     created = report is None
     if report is None:
         report = Report(url=url, first_seen=seen_at, last_seen=seen_at)
@@ -72,7 +82,8 @@ def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: d
         if key in values:
             setattr(report, key, values[key])
     report.last_seen = seen_at
-    session.flush()
+    if known is not None:
+        known[url] = report
     return report, created
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from archive.models import Report
 
@@ -37,7 +37,7 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
             "digest": c.payload_digest,
             "fetched_at": _iso(c.fetched_at),
             "status": c.status,
-            "record_id": c.warc_record_id,
+            "record_id": c.id,
         }
     return {
         "url": report.url,
@@ -60,7 +60,9 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
 
 
 def iter_reports(session: Session) -> Iterator[Report]:
-    yield from session.scalars(select(Report).order_by(Report.region, Report.year, Report.url))
+    query = (select(Report).options(selectinload(Report.capture), selectinload(Report.site))
+             .order_by(Report.region, Report.year, Report.url))
+    yield from session.scalars(query.execution_options(yield_per=500))
 
 
 def export(session: Session, fmt: str, out: IO[str]) -> int:

@@ -36,10 +36,13 @@ class CrawlRun(Base):
 
 
 class Capture(Base):
-    """One archived exchange: where its response record sits in which WARC file."""
+    """One archived exchange: where its response record sits in which WARC file.
+
+    Keyed by the record's WARC-Record-ID, known before the row is written, so captures are
+    inserted in batches without a round trip per page."""
 
     __tablename__ = "captures"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     url: Mapped[str] = mapped_column(Text, index=True)
     method: Mapped[str] = mapped_column(String(10), default="GET")
@@ -50,7 +53,6 @@ class Capture(Base):
     warc_file: Mapped[str] = mapped_column(Text)
     warc_offset: Mapped[int] = mapped_column(BigInteger)
     warc_length: Mapped[int] = mapped_column(BigInteger)
-    warc_record_id: Mapped[str] = mapped_column(String(100))
     record_type: Mapped[str] = mapped_column(String(20), default="response")
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
@@ -79,12 +81,12 @@ class Report(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     flags: Mapped[list[Any]] = mapped_column(default=list)
-    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    capture_id: Mapped[str | None] = mapped_column(ForeignKey("captures.id"))
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    capture: Mapped[Capture | None] = relationship(lazy="joined")
-    site: Mapped[Site | None] = relationship(lazy="joined")
+    capture: Mapped[Capture | None] = relationship()
+    site: Mapped[Site | None] = relationship()
 
 
 class ReportCell(Base):

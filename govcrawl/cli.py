@@ -35,9 +35,18 @@ def project_settings(db_url: str, warc_dir: str, overrides: Sequence[str] = ()) 
     return settings
 
 
-def check_db_url(url: str) -> None:
+def check_db_url(url: str, *, must_exist: bool = False) -> None:
+    from sqlalchemy.engine import make_url
+
     from archive.db import connect
 
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UserError(f"--db: not a database URL: {url!r} ({exc})") from None
+    if (must_exist and parsed.get_backend_name() == "sqlite" and parsed.database
+            and not Path(parsed.database).exists()):
+        raise UserError(f"--db: no database at {parsed.database} (run govcrawl crawl first)")
     try:
         connect(url).dispose()
     except ArgumentError as exc:
@@ -92,7 +101,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     from archive.db import session_factory
     from archive.export import export
 
-    check_db_url(args.db)
+    check_db_url(args.db, must_exist=True)
     out_path = Path(args.out) if args.out and args.out != "-" else None
     if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)

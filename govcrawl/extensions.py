@@ -13,6 +13,8 @@ from typing import Any, ClassVar, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from sqlalchemy import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import db
@@ -51,6 +53,8 @@ class ArchiveExtension:
         self.session.add(self.run)
         self.session.commit()
         self._pending = 0
+        self._captures: list[dict[str, Any]] = []  # rows not yet sent to the database
+        self._flushed: list[dict[str, Any]] = []  # sent, not yet committed
         self._last_commit = time.monotonic()
         self.closed = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -68,11 +72,14 @@ class ArchiveExtension:
         return cls.of(crawler)
 
     # -- writes ----------------------------------------------------------------------------------
-    def capture(self, exchange: Exchange, *, source: str = "live") -> Capture:
-        """Write an exchange to WARC and its capture row (not yet committed)."""
+    def capture(self, exchange: Exchange, *, source: str = "live") -> str:
+        """Write an exchange to WARC; its capture row is inserted with the next batch.
+
+        Returns the capture's id (the response record's WARC-Record-ID)."""
         ref = self.writer.write_exchange(exchange)
         headers = {k.lower(): v for k, v in exchange.response_headers}
-        capture = Capture(
+        row = dict(
+            id=ref.record_id,
             run_id=self.run.id,
             url=exchange.url,
             method=exchange.method,
@@ -83,18 +90,16 @@ class ArchiveExtension:
             warc_file=ref.warc_file,
             warc_offset=ref.offset,
             warc_length=ref.length,
-            warc_record_id=ref.record_id,
             record_type="response",
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
             source=source,
         )
-        self.session.add(capture)
-        self.session.flush()
+        self._captures.append(row)
         self.crawler.stats.inc_value("govcrawl/captures")
         self.crawler.stats.inc_value("govcrawl/captured_bytes", len(exchange.body))
         self.touch()
-        return capture
+        return ref.record_id
 
     def problem(self, kind: str, message: str, url: str | None = None) -> None:
         """Record a problem in the log and the database; the crawl goes on."""
@@ -109,10 +114,32 @@ class ArchiveExtension:
         if self._pending >= self.COMMIT_EVERY or time.monotonic() - self._last_commit > self.COMMIT_SECONDS:
             self.commit()
 
+    def flush_captures(self) -> None:
+        """Insert pending capture rows (one executemany); do it before rows that refer to them."""
+        if self._captures:
+            self.session.execute(insert(Capture), self._captures)
+            self._flushed.extend(self._captures)
+            self._captures = []
+
     def commit(self) -> None:
-        self.session.commit()
+        try:
+            self.flush_captures()
+            self.session.commit()
+            self._flushed = []
+        except SQLAlchemyError as exc:
+            # The WARC records are safe; capture rows wait for the next commit.
+            self.rollback()
+            logger.error("database commit failed (%s); %d capture rows kept for the next commit",
+                         str(exc).splitlines()[0], len(self._captures))
+            self.crawler.stats.inc_value("govcrawl/problems/db_error")
         self._pending = 0
         self._last_commit = time.monotonic()
+
+    def rollback(self) -> None:
+        """Undo a failed transaction; capture rows it held are queued again (WARC is untouched)."""
+        self.session.rollback()
+        self._captures = self._flushed + self._captures
+        self._flushed = []
 
     # -- lifecycle -------------------------------------------------------------------------------
     def spider_closed(self, spider: Any, reason: str) -> None:

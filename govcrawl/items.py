@@ -12,11 +12,11 @@ class ReportPage:
     """A fetched page that the list it came from calls an annual report."""
 
     url: str
-    body: bytes
+    body: bytes = field(repr=False)
     content_type: str | None
     site_url: str
     site_name: str
     listed_title: str
     fetched_at: datetime
-    capture_id: int | None = None
-    extracted: dict[str, Any] = field(default_factory=dict)
+    capture_id: str | None = None
+    extracted: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -70,11 +70,11 @@ class WarcCaptureMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         try:
-            capture = self.archive.capture(exchange_of(request, response))
+            capture_id = self.archive.capture(exchange_of(request, response))
         except OSError as exc:  # disk full, permissions: say what and where, keep crawling
             self.archive.problem("warc_write_error", str(exc), url=response.url)
             return response
-        request.meta["capture_id"] = capture.id
+        request.meta["capture_id"] = capture_id
         return response
 
 

@@ -1,6 +1,6 @@
 """Run the govcrawl CLI with every non-loopback network attempt refused and recorded.
 
-Usage: python tests/netguard.py LOGFILE govcrawl-args...  An audit hook sees every
+Usage: python tests/netguard.py LOGFILE govcrawl-args... | scrapy scrapy-args...  An audit hook sees every
 ``socket.connect`` and ``socket.getaddrinfo`` in this process and its forked workers.
 """
 
@@ -48,6 +48,11 @@ def install(log_path: str) -> None:
 
 if __name__ == "__main__":
     install(sys.argv[1])
+    if sys.argv[2:3] == ["scrapy"]:  # the Scrapy way: scrapy crawl annual_reports -a sites=…
+        from scrapy.cmdline import execute
+
+        sys.argv = sys.argv[2:]
+        execute()
     from govcrawl.cli import main
 
     sys.exit(main(sys.argv[2:]))

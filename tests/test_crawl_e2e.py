@@ -71,7 +71,7 @@ def test_traps_are_not_followed_past_a_small_bound(crawled: CrawlResult) -> None
 
 
 def test_every_capture_reads_back_at_its_offset(crawled: CrawlResult) -> None:
-    captures = rows(crawled, "SELECT url, status, warc_file, warc_offset, warc_length, payload_digest, warc_record_id FROM captures")
+    captures = rows(crawled, "SELECT url, status, warc_file, warc_offset, warc_length, payload_digest, id FROM captures")
     assert len(captures) == len([r for r in crawled.web.request_log if r.status != 502])
     for url, status, warc_file, offset, length, digest, record_id in captures:
         record, _ = read_record(warc_file, offset)

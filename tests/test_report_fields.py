@@ -357,3 +357,41 @@ def test_strip_pinyin_leaves_other_brackets():
 )
 def test_published_date_labels_glued_to_other_fields(text, date):
     assert published_date({}, text) == date
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("根据本市浦东新区人民政府的部署，浦东新区全面推进政务公开。", "浦东新区"),
+        ("全椒县人民政府认真贯彻落实条例，全县政务公开工作……全椒县", "全椒县"),
+        ("本溪市人民政府高度重视……本溪市", "本溪市"),
+        ("我县人民政府高度重视。", None),
+    ],
+)
+def test_demonstratives_are_not_place_names(text, region):
+    assert read_fields(None, text).region == region
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "region"),
+    [
+        (
+            "双江县2018年政府信息公开工作年度报告",
+            "双江拉祜族佤族布朗族傣族自治县人民政府",
+            "双江拉祜族佤族布朗族傣族自治县",
+        ),
+        ("石柱县2018年政府信息公开工作年度报告", "重庆市石柱土家族自治县", "石柱土家族自治县"),
+        (
+            "红河州2018年政府信息公开工作年度报告",
+            "红河哈尼族彝族自治州人民政府",
+            "红河哈尼族彝族自治州",
+        ),
+        (
+            "景县2018年政府信息公开工作年度报告",
+            "景谷傣族彝族自治县来函。景县",
+            "景县",
+        ),  # another county
+    ],
+)
+def test_abbreviated_autonomous_names_are_expanded(title, text, region):
+    assert read_fields(title, text).region == region

@@ -237,6 +237,7 @@ _TAIL_STARTS = (
 # fmt: on
 _NAME_CHAR = re.compile(r"[\u3400-\u9fff]")
 _NOT_IN_NAME = set("的了是在由对为我这并被把给就而或等府办委局厅报告年度")
+_DEMONSTRATIVE = re.compile(r"[全本该各我此其每两某][省市州盟县区旗镇乡]")
 _ZONE = re.compile(r"开发|园|示范|保税|高新|实验|试验|合作|产业|工业|管理|经济|综合|新城|片区")
 # fmt: off
 # What may follow a place name in the government's own name (…人民政府办公室, …街道办事处).
@@ -300,6 +301,8 @@ def _name_ok(name: str, suffix: str, prev: _Unit | None) -> bool:
         return False
     if any(c in "和与及" for c in name[1:-1]):
         return False  # 住房和城乡… is an agency, not a place
+    if _DEMONSTRATIVE.match(name) or (len(name) == 1 and name in "全本该各我此其每两某"):
+        return False  # 本市…, 全县…, 该镇… are not names
     min_len = 1 if suffix == "县" or (suffix == "区" and name in ("城", "郊", "矿")) else 2
     if len(name) < min_len:
         return False
@@ -419,26 +422,10 @@ _BY_COMPILED = re.compile(r"由([\u4e00-\u9fff]{2,30}?)(?:负责|牵头|组织|�
 _FILLED_BY = re.compile(r"填报单位\s*(?:\(盖章\))?\s*:\s*([\u4e00-\u9fff]{2,40})")
 _REPORT_IN_TEXT = re.compile(r"\d{4}年度?政府信息公开(?:工作)?(?:年度)?(?:报告|年报)")
 _CUT_CHARS = set("的了是在由对为将把被经")
-_LEAD_STOPS = (
-    "编制了",
-    "编制",
-    "现将",
-    "特将",
-    "根据",
-    "按照",
-    "关于",
-    "对于",
-    "其中",
-    "同时",
-    "印发",
-    "转发",
-    "我们",
-    "我",
-    "本",
-    "该",
-    "全",
-    "各",
-)
+# fmt: off
+_LEAD_STOPS = ("编制了", "编制", "现将", "特将", "根据", "按照", "关于", "对于", "其中", "同时",
+               "印发", "转发", "我们")
+# fmt: on
 
 
 def _name_before(s: str, end: int) -> _Parsed | None:
@@ -455,6 +442,8 @@ def _name_before(s: str, end: int) -> _Parsed | None:
         for stop in _LEAD_STOPS:
             if window.startswith(stop) and len(window) > len(stop) + 1:
                 window, stripped = window[len(stop) :], True
+        if _DEMONSTRATIVE.match(window):  # 本市浦东新区 -> 浦东新区
+            window, stripped = window[2:], True
     for k in range(len(window) - 1):
         parsed = _parse_name(window[k:])
         if parsed is not None and not parsed.tail:
@@ -558,22 +547,24 @@ def _title_wins(title: _Parsed, meta: _Parsed) -> bool:
     return title.region == meta.region and not _more_specific(meta, title)
 
 
+# fmt: off
+_ETHNIC = (
+    "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|"
+    "水|东乡|纳西|景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|"
+    "乌孜别克|俄罗斯|鄂温克|德昂|保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺"
+)
+_AUTONOMOUS = {"县": "自治县", "自治县": "自治县", "州": "自治州", "自治州": "自治州",
+               "旗": "自治旗", "自治旗": "自治旗", "区": "自治区", "自治区": "自治区"}
+# fmt: on
+
+
 def _full_region(parsed: _Parsed, corpus: str) -> str:
     """沧源自治县 + a text that says 沧源佤族自治县 → 沧源佤族自治县."""
     unit = parsed.last
-    target = {
-        "县": "自治县",
-        "自治县": "自治县",
-        "州": "自治州",
-        "自治州": "自治州",
-        "旗": "自治旗",
-        "自治旗": "自治旗",
-        "区": "自治区",
-        "自治区": "自治区",
-    }.get(unit.suffix)
+    target = _AUTONOMOUS.get(unit.suffix)
     if target is None or "族" in unit.name:
         return unit.text
-    pattern = re.compile(re.escape(unit.name) + r"(?:[\u4e00-\u9fff]{1,4}族){1,4}" + target)
+    pattern = re.compile(f"{re.escape(unit.name)}(?:(?:{_ETHNIC})族){{1,4}}{target}")
     counts = Counter(pattern.findall(corpus))
     return counts.most_common(1)[0][0] if counts else unit.text
 

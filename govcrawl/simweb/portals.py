@@ -633,6 +633,8 @@ def build_test_web() -> SimulatedWeb:
     PlatformSite(web, xxgk).build()
     SimpleSite(web, _fuxin(series)).build()
     web.host("www.jingxian.gov.cn").extra_headers.append(("X-Powered-By", "ASP.NET"))
+    # A session cookie, as ASP portals send: exercises the cookie jar (and its Public Suffix lookups).
+    web.host("www.jingxian.gov.cn").extra_headers.append(("Set-Cookie", "ASPSESSIONIDQSTCRDAB=KDLFHPBCJMNO; path=/"))
     return web
 
 

@@ -1,0 +1,86 @@
+"""The command line as a user meets it: the Scrapy way, bad input, the demo, user errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from govcrawl.simweb import SimulatedWeb
+from tests.conftest import FAST, TESTS, run_cli
+
+ROOT = TESTS.parent
+
+
+def report_count(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+
+
+def test_malformed_site_rows_are_named_and_skipped_while_the_rest_is_crawled(test_web: SimulatedWeb, tmp_path: Path) -> None:
+    fuxin = next(s for s in test_web.sites if "fuxin" in s.url)
+    (tmp_path / "sites.csv").write_text(
+        "name,url,level\n"
+        "broken,www.nowhere.gov.cn,county\n"
+        f"{fuxin.name},{fuxin.url},{fuxin.level}\n"
+        "odd,http://www.odd.gov.cn/,village\n", encoding="utf-8")
+    proc = run_cli(["crawl", "--sites", "sites.csv", "--db", "sqlite:///g.sqlite", "--warc-dir", "warc", *FAST],
+                   tmp_path, test_web.proxy_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "sites.csv, line 2: URL must start with http" in proc.stderr
+    assert "sites.csv, line 4: level must be one of" in proc.stderr
+    expected = [e for e in test_web.expected_reports if "fuxin" in e.url]
+    assert report_count(tmp_path / "g.sqlite") == len(expected)
+    with sqlite3.connect(tmp_path / "g.sqlite") as conn:
+        kinds = [k for (k,) in conn.execute("SELECT kind FROM problems WHERE kind = 'site_list'")]
+    assert len(kinds) == 2
+
+
+def test_spider_runs_the_scrapy_way_from_the_project(test_web: SimulatedWeb, tmp_path: Path) -> None:
+    test_web.write_sites_csv(tmp_path / "sites.csv")
+    db = tmp_path / "scrapy.sqlite"
+    proc = run_cli(["scrapy", "crawl", "annual_reports", "-a", f"sites={tmp_path / 'sites.csv'}",
+                    "-s", f"GOVCRAWL_DB_URL=sqlite:///{db}", "-s", f"GOVCRAWL_WARC_DIR={tmp_path / 'warc'}", *FAST],
+                   ROOT, test_web.proxy_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert report_count(db) == len(test_web.expected_reports)
+    assert list((tmp_path / "warc").glob("*.warc.gz"))
+
+
+def test_demo_crawls_the_bundled_portal_with_embedded_defaults(tmp_path: Path) -> None:
+    proc = run_cli(["demo", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"], tmp_path, None)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "data" / "govcrawl.sqlite").exists()
+    assert list((tmp_path / "data" / "warc").glob("*.warc.gz"))
+    assert "database: sqlite:///data/govcrawl.sqlite" in proc.stdout
+    from govcrawl.simweb import build_demo_web
+
+    expected = len(build_demo_web().expected_reports)
+    assert f" total {expected:>8}" in proc.stdout
+    assert report_count(tmp_path / "data" / "govcrawl.sqlite") == expected
+    assert not (tmp_path / "netguard.log").exists()
+
+
+def test_user_errors_are_one_clear_line_without_traceback(tmp_path: Path) -> None:
+    cases = [
+        (["crawl", "--sites", "missing.csv"], "--sites: no such file: missing.csv"),
+        (["crawl"], "give --sites FILE.csv or --site URL"),
+        (["crawl", "--site", "http://www.a.gov.cn/", "--db", "nosuchdb://x"], "--db:"),
+        (["export", "--db", "sqlite:///nowhere/y.sqlite"], "--db: no database at nowhere/y.sqlite"),
+        (["crawl", "--site", "http://www.a.gov.cn/", "--db", f"sqlite:///{tmp_path}"], "--db: cannot open database"),
+    ]
+    for args, message in cases:
+        proc = run_cli(args, tmp_path, None)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_network_guard_refuses_and_records_non_loopback_attempts(tmp_path: Path) -> None:
+    log = tmp_path / "guard.log"
+    code = (f"import socket, sys; sys.path.insert(0, {str(TESTS)!r}); import netguard; netguard.install({str(log)!r})\n"
+            "socket.getaddrinfo('127.0.0.1', 80)\n"
+            "try:\n    socket.getaddrinfo('publicsuffix.org', 443)\nexcept OSError as e:\n    print('blocked', e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "blocked netguard" in proc.stdout
+    assert log.read_text().strip() == "socket.getaddrinfo 'publicsuffix.org'"

@@ -302,6 +302,16 @@ class BaseSite:
     ) -> str:
         raise NotImplementedError
 
+    def site_meta(self, column: str = "") -> str:
+        """The national site meta tags (SiteName, SiteDomain, SiteIDCode, ColumnName)."""
+        c = self.cfg
+        return (
+            f'<meta name="SiteName" content="{esc(c.site_name)}">\n'
+            f'<meta name="SiteDomain" content="{c.host}">\n'
+            f'<meta name="SiteIDCode" content="{c.site_code}">'
+            + (f'\n<meta name="ColumnName" content="{esc(column)}">' if column else "")
+        )
+
     def trap_links(self) -> str:
         """Links into this site's traps, placed on section and column pages."""
         out = []
@@ -521,13 +531,7 @@ class TrsSite(BaseSite):
         column: str = "",
     ) -> str:
         c = self.cfg
-        if not meta:
-            meta = (
-                f'<meta name="SiteName" content="{esc(c.site_name)}">\n'
-                f'<meta name="SiteDomain" content="{c.host}">\n'
-                f'<meta name="SiteIDCode" content="{c.site_code}">'
-                + (f'\n<meta name="ColumnName" content="{esc(column)}">' if column else "")
-            )
+        meta = meta or self.site_meta(column)
         crumb_html = " &gt; ".join(
             ['<a href="/">首页</a>']
             + [f'<a href="{u}">{esc(t)}</a>' if u else esc(t) for t, u in crumbs]
@@ -761,13 +765,7 @@ class JcmsSite(BaseSite):
         column: str = "",
     ) -> str:
         c = self.cfg
-        if not meta:
-            meta = (
-                f'<meta name="SiteName" content="{esc(c.site_name)}">\n'
-                f'<meta name="SiteDomain" content="{c.host}">\n'
-                f'<meta name="SiteIDCode" content="{c.site_code}">'
-                + (f'\n<meta name="ColumnName" content="{esc(column)}">' if column else "")
-            )
+        meta = meta or self.site_meta(column)
         crumb_html = " &gt; ".join(
             ['<a href="/index.html">首页</a>']
             + [f'<a href="{u}">{esc(t)}</a>' if u else esc(t) for t, u in crumbs]

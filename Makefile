@@ -12,12 +12,18 @@ $(BIN)/govcrawl: pyproject.toml
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@
 
+# pywb replays our WARCs in the tests; it needs its own venv (its pins clash with Scrapy's).
+.pywb-venv/bin/wayback:
+	$(PYTHON) -m venv .pywb-venv
+	.pywb-venv/bin/python -m pip install --quiet --upgrade pip
+	.pywb-venv/bin/python -m pip install --quiet 'setuptools<81' 'pywb==2.10.0'
+
 install: $(BIN)/govcrawl
 
 demo: install
 	$(BIN)/govcrawl demo
 
-test: install
+test: install .pywb-venv/bin/wayback
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

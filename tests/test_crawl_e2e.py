@@ -186,3 +186,11 @@ def test_export_points_back_to_the_archive(crawled: CrawlResult, fmt: str) -> No
         record, _ = read_record(str(path), capture["offset"])
         assert record.rec_headers.get_header("WARC-Target-URI") == item["url"]
         assert record.rec_headers.get_header("WARC-Payload-Digest") == capture["digest"]
+
+
+def test_503_is_retried_after_the_servers_retry_after(crawled: CrawlResult) -> None:
+    flaky = next(iter(crawled.web.flaky_urls))
+    attempts = [r for r in crawled.web.request_log if r.url == flaky]
+    assert [r.status for r in attempts] == [503, 200]
+    # Retry-After: 1 wins over the 0.2 s backoff base the tests set.
+    assert attempts[1].at - attempts[0].at >= 0.95

@@ -84,6 +84,17 @@ def reports_per_year(db_url: str) -> list[tuple[int | None, int, Counter[str]]]:
     return [(y, sum(c.values()), c) for y, c in sorted(years.items(), key=lambda kv: kv[0] or 0)]
 
 
+def last_run_counts(db_url: str) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from archive.db import session_factory
+    from archive.models import CrawlRun
+
+    with session_factory(db_url)() as session:
+        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
+        return dict(run.counts) if run else {}
+
+
 def print_year_table(db_url: str) -> None:
     rows = reports_per_year(db_url)
     print(f"{'year':>6} {'reports':>8}  by level")
@@ -125,15 +136,23 @@ def cmd_demo(args: argparse.Namespace) -> None:
         sites_csv = Path(args.warc_dir).parent / "demo-sites.csv"
         sites_csv.parent.mkdir(parents=True, exist_ok=True)
         web.write_sites_csv(sites_csv)
+        log_file = sites_csv.parent / "demo.log"
         print(f"demo web on {web.proxy_url}: " + ", ".join(s.url for s in web.sites))
-        settings = project_settings(args.db, args.warc_dir, args.set)
+        print(f"crawling with the default (polite) settings; Scrapy's log goes to {log_file}")
+        settings = project_settings(args.db, args.warc_dir, [f"LOG_FILE={log_file}", *args.set])
         run_crawl(settings, sites=str(sites_csv), site=None)
     warcs = sorted(Path(args.warc_dir).glob("*.warc.gz"))
+    counts = last_run_counts(args.db)
     print()
+    print(f"archived {counts.get('captures', 0)} exchanges ({counts.get('captured_bytes', 0):,} bytes) "
+          f"as request + response records")
     print(f"WARC files ({len(warcs)}) in {Path(args.warc_dir).resolve()}")
     print(f"database: {args.db}")
-    print(f"expected reports on the demo web: {len(web.expected_reports)}")
+    problems = sum(v for k, v in counts.items() if k.startswith("problems/"))
+    print(f"problems recorded (table problems): {problems}")
+    print(f"reports expected on the demo web: {len(web.expected_reports)}; found:")
     print_year_table(args.db)
+    print(f"\nnext: govcrawl export --db {args.db} --format csv --out reports.csv")
 
 
 def build_parser() -> argparse.ArgumentParser:

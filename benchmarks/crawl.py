@@ -82,10 +82,10 @@ def extraction_cost(samples: list[tuple[str, int, str, str]]) -> float:
     from pipelines.extract import extract_page
 
     pages = [(read_record(f, off, decoded=True)[1], url, ctype) for f, off, url, ctype in samples]
-    extract_page(*pages[0], None)  # warm up imports and caches
+    extract_page(*pages[0], None, "")  # warm up imports and caches
     started = time.process_time()
     for body, url, ctype in pages:
-        extract_page(body, url, ctype, None)
+        extract_page(body, url, ctype, None, "")
     return 1000 * (time.process_time() - started) / len(pages)
 
 

@@ -19,4 +19,5 @@ class ReportPage:
     listed_title: str
     fetched_at: datetime
     capture_id: str | None = None
+    flags: list[str] = field(default_factory=list)
     extracted: dict[str, Any] = field(default_factory=dict, repr=False)

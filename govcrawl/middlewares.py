@@ -75,6 +75,9 @@ class WarcCaptureMiddleware:
             self.archive.problem("warc_write_error", str(exc), url=response.url)
             return response
         request.meta["capture_id"] = capture_id
+        if "dataloss" in response.flags:
+            self.archive.problem("truncated", "body shorter than announced; archived as WARC-Truncated",
+                                 url=response.url)
         return response
 
 

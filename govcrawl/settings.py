@@ -28,6 +28,8 @@ DOWNLOAD_TIMEOUT = 60
 # Giant bodies: warn at 20 MB, stop at 64 MB (the capture is kept, flagged truncated).
 DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# A transfer cut short is still evidence: archive it marked WARC-Truncated and flag the report.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]

@@ -39,6 +39,7 @@ def report_values(item: ReportPage) -> dict[str, Any]:
         "encoding": extracted.get("encoding"),
         "meta": extracted.get("meta", {}),
         "capture_id": item.capture_id,
+        "flags": list(item.flags),
     }
 
 

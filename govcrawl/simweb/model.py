@@ -71,7 +71,9 @@ class Page:
     """A prebuilt response: status, body bytes, validators and extra headers.
 
     ``fail_first`` > 0 makes the server answer 503 (``Retry-After: 1``) to the first
-    ``fail_first`` requests for this page before serving it.
+    ``fail_first`` requests for this page before serving it. ``delay`` seconds pass before the
+    answer (a slow server); ``truncate_at`` sends only that many body bytes under the full
+    Content-Length, then closes the connection (a dropped transfer).
     """
 
     __slots__ = (
@@ -82,6 +84,8 @@ class Page:
         "last_modified",
         "etag",
         "fail_first",
+        "delay",
+        "truncate_at",
         "_gz",
     )
 
@@ -94,6 +98,8 @@ class Page:
         headers: list[tuple[str, str]] | None = None,
         last_modified: dt.datetime | dt.date | None = None,
         fail_first: int = 0,
+        delay: float = 0.0,
+        truncate_at: int | None = None,
     ) -> None:
         self.status = status
         self.body = body
@@ -108,6 +114,8 @@ class Page:
         self.last_modified: dt.datetime | None = last_modified
         self.etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
         self.fail_first = fail_first
+        self.delay = delay
+        self.truncate_at = truncate_at
         self._gz: bytes | None = None
 
     @property

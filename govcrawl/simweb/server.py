@@ -318,6 +318,8 @@ class _Handler(BaseHTTPRequestHandler):
                 url, hostname, 503, [("Retry-After", "1")], _SERVICE_UNAVAILABLE, "text/html", body
             )
             return
+        if page.delay:
+            time.sleep(page.delay)
         headers = list(vh.extra_headers) + list(page.headers)
         payload = page.body
         if page.status == 200:
@@ -339,7 +341,8 @@ class _Handler(BaseHTTPRequestHandler):
             if use_gzip:
                 payload = page.gzipped
                 headers.append(("Content-Encoding", "gzip"))
-        self._log_and_send(url, hostname, page.status, headers, payload, page.content_type, body)
+        self._log_and_send(url, hostname, page.status, headers, payload, page.content_type, body,
+                           truncate_at=page.truncate_at)
 
     def _not_modified(self, page: Page) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -365,6 +368,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload: bytes,
         content_type: str | None,
         body: bool,
+        truncate_at: int | None = None,
     ) -> None:
         self.server.web._log(
             LoggedRequest(
@@ -386,5 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         # headers and body in one write: avoids Nagle / delayed-ACK stalls on keep-alive
         self._headers_buffer.append(b"\r\n")
         if body and payload and status != 304:
-            self._headers_buffer.append(payload)
+            self._headers_buffer.append(payload if truncate_at is None else payload[:truncate_at])
         self.flush_headers()
+        if truncate_at is not None:
+            self.close_connection = True

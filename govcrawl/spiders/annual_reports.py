@@ -113,6 +113,7 @@ class AnnualReportsSpider(Spider):
             listed_title=response.meta["link_text"],
             fetched_at=datetime.now(UTC),
             capture_id=response.meta.get("capture_id"),
+            flags=["truncated_capture"] if "dataloss" in response.flags else [],
         )
 
     def on_error(self, failure: Failure) -> None:

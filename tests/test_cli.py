@@ -37,6 +37,14 @@ def test_malformed_site_rows_are_named_and_skipped_while_the_rest_is_crawled(tes
     assert len(kinds) == 2
 
 
+def test_one_portal_by_site_url(test_web: SimulatedWeb, tmp_path: Path) -> None:
+    fuxin = next(s for s in test_web.sites if "fuxin" in s.url)
+    proc = run_cli(["crawl", "--site", fuxin.url, "--db", "sqlite:///one.sqlite", *FAST], tmp_path, test_web.proxy_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert report_count(tmp_path / "one.sqlite") == len([e for e in test_web.expected_reports if "fuxin" in e.url])
+    assert list((tmp_path / "data" / "warc").glob("*.warc.gz"))  # the default WARC folder
+
+
 def test_spider_runs_the_scrapy_way_from_the_project(test_web: SimulatedWeb, tmp_path: Path) -> None:
     test_web.write_sites_csv(tmp_path / "sites.csv")
     db = tmp_path / "scrapy.sqlite"

@@ -54,6 +54,14 @@ def test_no_request_leaves_the_portals_domains(crawled: CrawlResult) -> None:
     assert not {r.url for r in web.request_log} & web.offsite_urls
 
 
+def test_every_request_identifies_the_crawler_and_asks_only_for_readable_encodings(crawled: CrawlResult) -> None:
+    agents = {r.headers.get("User-Agent") for r in crawled.web.request_log}
+    assert len(agents) == 1
+    agent = agents.pop()
+    assert agent.startswith("govcrawl/") and "+https://" in agent
+    assert {r.headers.get("Accept-Encoding") for r in crawled.web.request_log} == {"gzip, deflate"}
+
+
 def test_robots_txt_is_fetched_and_obeyed(crawled: CrawlResult) -> None:
     requested = {r.url for r in crawled.web.request_log}
     assert {f"http://{h}/robots.txt" for h in {urlsplit(s.url).hostname for s in crawled.web.sites}} <= requested

@@ -92,3 +92,17 @@ def test_network_guard_refuses_and_records_non_loopback_attempts(tmp_path: Path)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "blocked netguard" in proc.stdout
     assert log.read_text().strip() == "socket.getaddrinfo 'publicsuffix.org'"
+
+
+def test_per_site_request_budget_bounds_the_crawl_and_is_recorded_once(test_web: SimulatedWeb, tmp_path: Path) -> None:
+    test_web.write_sites_csv(tmp_path / "sites.csv")
+    test_web.reset()
+    proc = run_cli(["crawl", "--sites", "sites.csv", "--db", "sqlite:///b.sqlite", *FAST,
+                    "-s", "GOVCRAWL_MAX_REQUESTS_PER_SITE=3"], tmp_path, test_web.proxy_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    pages = [r for r in test_web.request_log if not r.url.endswith("/robots.txt")]
+    # home page + at most 3 followed links per site, plus redirect hops and one retried 503
+    assert len(pages) <= len(test_web.sites) * 4 + 3
+    with sqlite3.connect(tmp_path / "b.sqlite") as conn:
+        budget = conn.execute("SELECT url FROM problems WHERE kind = 'site_budget' ORDER BY url").fetchall()
+    assert len(budget) == len(set(budget)) and budget

@@ -39,10 +39,12 @@ class AnnualReportsSpider(Spider):
         self.site_errors: list[SiteError] = []
         for entry in iter_site_args(sites, site):
             (self.site_errors if isinstance(entry, SiteError) else self.site_list).append(entry)
+        self.sites_by_url = {site.url: site for site in self.site_list}
         self.domains = {site.url: registered_domain(site.url) for site in self.site_list}
         # Scrapy's OffsiteMiddleware enforces the same scope once more, at the downloader.
         self.allowed_domains = sorted(set(self.domains.values()))
         self.requests_per_site: Counter[str] = Counter()
+        self.over_budget: set[str] = set()
 
     @property
     def archive(self) -> ArchiveExtension:
@@ -82,22 +84,20 @@ class AnnualReportsSpider(Spider):
                   "hops": step.hops, "link_text": step.text},
         )
 
-    def _site(self, response: Response) -> Site:
-        url = response.meta["site_url"]
-        return next(s for s in self.site_list if s.url == url)
-
     def parse_page(self, response: Response) -> Iterator[Request]:
         content_type = response.headers.get(b"Content-Type", b"") or b""
         if content_type and not content_type.lower().startswith(HTML_TYPES):
             return
-        site = self._site(response)
+        site = self.sites_by_url[response.meta["site_url"]]
         html, _ = decode_html(response.body, content_type.decode("latin-1") or None)
         budget = self.crawler.settings.getint("GOVCRAWL_MAX_REQUESTS_PER_SITE")
         steps = plan(html, response.url, response.meta["role"], response.meta["hops"],
                      domains=(self.domains[site.url],), limits=self.limits)
         for step in steps:
             if self.requests_per_site[site.url] >= budget:
-                self.archive.problem("site_budget", f"stopped following links after {budget} requests", site.url)
+                if site.url not in self.over_budget:
+                    self.over_budget.add(site.url)
+                    self.archive.problem("site_budget", f"stopped following links after {budget} requests", site.url)
                 return
             self.requests_per_site[site.url] += 1
             yield self._request(site, step)

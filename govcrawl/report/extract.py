@@ -322,6 +322,62 @@ def _largest_block_text(root: lxml.html.HtmlElement) -> str:
     return _block_lines(best)
 
 
+# Article containers of the CMSs gov.cn portals run on (TRS, Hanweb, Ucap, VSB, Founder …).
+_CONTENT_NAMES = re.compile(
+    r"^(?:zoom|fontzoom|trs_editor|ucap-content|article-content|art-content|artcontent|"
+    r"content|con|zw|zwnr|zw-con|zwcontent|main-txt|maintext|pages_content|xxgk_content|"
+    r"wz_content|detail-content|news_content|vsb_content|custom_unionstyle|bt-content|"
+    r"article_con|txt|view)$",
+    re.I,
+)
+_CONTENT_SHARE = 0.6
+
+
+def _text_length(el: etree._Element) -> int:
+    return sum(
+        len(t.strip())
+        for node in el.iter()
+        if isinstance(node.tag, str) and node.tag not in _SKIP_TAGS
+        for t in (node.text, node.tail if node is not el else None)
+        if t
+    )
+
+
+def content_element(root: lxml.html.HtmlElement) -> etree._Element | None:
+    """The page's article container (``#zoom``, ``.TRS_Editor``, ``td.content`` …) when it holds
+    most of the page's text; None otherwise.
+
+    Layout tables put a whole page into one table, and trafilatura then keeps the navigation and
+    flattens the paragraphs into one cell; given the container alone it keeps the paragraphs."""
+    body = root.find("body")
+    body = body if body is not None else root
+    total = _text_length(body)
+    if not total:
+        return None
+    best, best_length = None, 0
+    for el in body.iter(*_CONTAINER_TAGS):
+        names = f"{el.get('id', '')} {el.get('class', '')}".split()
+        if not any(_CONTENT_NAMES.match(name) for name in names):
+            continue
+        length = _text_length(el)
+        # The innermost container that still holds (almost) all of the largest one's text.
+        if length > best_length * 1.05 or (best is not None and length >= 0.95 * best_length
+                                           and el in best.iterdescendants()):
+            best, best_length = el, max(length, best_length)
+    if best is None or best_length < MIN_TEXT_CHARS or best_length < _CONTENT_SHARE * total:
+        return None
+    return best
+
+
+def _content_html(root: lxml.html.HtmlElement | None, html: str) -> str:
+    """The HTML trafilatura should read: the article container if there is one, else the page."""
+    element = content_element(root) if root is not None else None
+    if element is None:
+        return html
+    inner = lxml.html.tostring(element, encoding="unicode", with_tail=False)
+    return f"<html><body><article>{inner}</article></body></html>"
+
+
 def _trafilatura_text(html: str, url: str) -> str:
     try:
         text = trafilatura.extract(
@@ -388,7 +444,7 @@ def extract_report(
         root = _parse(html)
         meta = _meta_of(root)
         title = _title_of(root, meta)
-        text = _trafilatura_text(html, url)
+        text = _trafilatura_text(_content_html(root, html), url)
         lines = _block_lines(root) if root is not None else ""
         if len(text) < MIN_TEXT_CHARS and root is not None:
             fallback = _largest_block_text(root)

@@ -69,6 +69,8 @@ GOVCRAWL_WARC_PREFIX = "GOVCRAWL"
 GOVCRAWL_OPERATOR = ""
 # Report extraction runs in worker processes, off the reactor thread (0 = one per core).
 GOVCRAWL_EXTRACT_WORKERS = 0
+# Seconds one page's extraction may take; past it the workers are replaced and the page flagged.
+GOVCRAWL_EXTRACT_TIMEOUT = 60.0
 
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's cookie middleware asks tldextract, which downloads the Public Suffix List.

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from typing import Self
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -23,7 +25,7 @@ from govcrawl.report.fields import read_fields
 
 
 def extract_page(body: bytes, url: str, content_type: str | None, site_name: str | None,
-                 listed_title: str = "") -> dict:
+                 listed_title: str = "") -> dict[str, Any]:
     """Worker-side: the JSON-safe extraction of one page.
 
     When the page shows no report title of its own (a bare heading, a broken page), its fields
@@ -36,15 +38,32 @@ def extract_page(body: bytes, url: str, content_type: str | None, site_name: str
     return extracted.to_dict()
 
 
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now, workers included (a stuck worker never returns by itself)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 class ExtractPipeline:
-    def __init__(self, crawler: Crawler, workers: int) -> None:
+    """Runs ``extract_page`` in a process pool with a time limit per page.
+
+    A page that overruns the limit or kills its worker costs only itself: the pool is replaced,
+    and the pages that were in it when it broke are tried again, each alone in a fresh process,
+    so only the culprit fails (flag ``extract_failed``, a problem row, the report still kept)."""
+
+    worker_function: Callable[..., dict[str, Any]] = staticmethod(extract_page)
+
+    def __init__(self, crawler: Crawler, workers: int, timeout: float) -> None:
         self.crawler = crawler
         self.workers = workers or os.cpu_count() or 1
+        self.timeout = timeout
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.getint("GOVCRAWL_EXTRACT_WORKERS"))
+        return cls(crawler, crawler.settings.getint("GOVCRAWL_EXTRACT_WORKERS"),
+                   crawler.settings.getfloat("GOVCRAWL_EXTRACT_TIMEOUT"))
 
     def open_spider(self) -> None:
         self.pool = ProcessPoolExecutor(max_workers=self.workers)
@@ -53,16 +72,48 @@ class ExtractPipeline:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=False)
 
+    def _replace_pool(self, broken: ProcessPoolExecutor) -> None:
+        if self.pool is not broken:
+            return  # another page already replaced it
+        _kill(broken)
+        self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        self.crawler.stats.inc_value("govcrawl/extract_pool_restarts")
+
+    async def _run(self, pool: ProcessPoolExecutor, item: ReportPage) -> dict[str, Any]:
+        future = pool.submit(self.worker_function, item.body, item.url, item.content_type,
+                             item.site_name, item.listed_title)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except TimeoutError:
+            raise TimeoutError(f"extraction took longer than {self.timeout:g} s") from None
+
+    async def _extract(self, item: ReportPage) -> dict[str, Any]:
+        pool = self.pool
+        assert pool is not None
+        try:
+            return await self._run(pool, item)
+        except TimeoutError:
+            self._replace_pool(pool)
+            raise
+        except BrokenProcessPool:
+            self._replace_pool(pool)
+        # A worker died, perhaps for another page: this page runs alone, so only a culprit fails.
+        solo = ProcessPoolExecutor(max_workers=1)
+        try:
+            return await self._run(solo, item)
+        finally:
+            _kill(solo)
+
     async def process_item(self, item: ReportPage) -> ReportPage:
-        assert self.pool is not None
         archive = ArchiveExtension.of(self.crawler)
         try:
-            future = self.pool.submit(extract_page, item.body, item.url, item.content_type,
-                                      item.site_name, item.listed_title)
-            item.extracted = await asyncio.wrap_future(future)
-        except Exception as exc:  # a worker died (memory, crash): record, keep crawling
+            item.extracted = await self._extract(item)
+        except Exception as exc:  # a worker died or hung: record it, keep the report, go on
             archive.problem("extract_error", f"{type(exc).__name__}: {exc}", url=item.url)
-            raise DropItem(f"extraction failed for {item.url}") from exc
+            item.flags.append("extract_failed")
+            fields = read_fields(item.listed_title, "", None, item.site_name)
+            item.extracted = {"title": None, "text": "", "fields": fields.to_dict(), "meta": {}}
+            return item
         page_title = item.extracted.get("title")
         if not (is_report_title(page_title or "") or is_report_title(item.listed_title)):
             self.crawler.stats.inc_value("govcrawl/not_reports")

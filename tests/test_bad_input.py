@@ -129,3 +129,19 @@ def test_everything_archived_stays_readable(faulty: CrawlResult) -> None:
     for warc_file, offset, url in query(faulty, "SELECT warc_file, warc_offset, url FROM captures"):
         assert read_record(warc_file, offset)[0].rec_headers.get_header("WARC-Target-URI") == url
     assert not list(Path(faulty.warc_dir).glob("*.open"))
+
+
+def test_hung_or_dead_extraction_workers_cost_only_their_page(tmp_path: Path) -> None:
+    pipelines = json.dumps({"tests.extract_faults.FaultyExtractPipeline": 300, "pipelines.store.StorePipeline": 800})
+    with faults_web() as web:
+        result = crawl(web, tmp_path, ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1",
+                                       "-s", f"ITEM_PIPELINES={pipelines}", "-s", "GOVCRAWL_EXTRACT_TIMEOUT=3"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    reports = {u.rsplit("/", 1)[1]: (t, json.loads(f)) for u, t, f in query(result, "SELECT url, text, flags FROM reports")}
+    assert set(reports) == {f"{n}.html" for n in ("ok", "truncated", "garbage", "broken", "mislabelled")}
+    assert reports["ok.html"] == ("", ["extract_failed"]) and reports["broken.html"] == ("", ["extract_failed"])
+    assert "主动公开政府信息1200条" in reports["mislabelled.html"][0]  # pages caught in a restart are retried
+    errors = {u.rsplit("/", 1)[1]: m for u, m in query(result, "SELECT url, message FROM problems WHERE kind = 'extract_error'")}
+    assert set(errors) == {"ok.html", "broken.html"}
+    assert "longer than 3 s" in errors["ok.html"] and "BrokenProcessPool" in errors["broken.html"]
+    assert query(result, "SELECT year FROM reports WHERE url LIKE '%ok.html'") == [(TITLES["ok"],)]

@@ -111,6 +111,16 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def slow_down_host(crawler: Crawler, request: Request, delay: float) -> None:
+    """Space the next requests to ``request``'s host at least ``delay`` seconds apart."""
+    downloader = crawler.engine.downloader if crawler.engine else None
+    if downloader is None:
+        return
+    slot = downloader.slots.get(downloader.get_slot_key(request))
+    if slot is not None:
+        slot.delay = max(slot.delay, delay)
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Retries with exponential backoff; 429/503 honour Retry-After and slow the whole host."""
 
@@ -128,16 +138,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
             asked = retry_after_seconds(response.headers.get(b"Retry-After"))
             if asked is not None:
                 delay = min(self.backoff_max, asked)
-                self._slow_host(request, delay)
+                slow_down_host(self.crawler, request, delay)
         return delay
-
-    def _slow_host(self, request: Request, delay: float) -> None:
-        downloader = self.crawler.engine.downloader if self.crawler.engine else None
-        if downloader is None:
-            return
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            slot.delay = max(slot.delay, delay)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:

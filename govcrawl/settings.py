@@ -36,6 +36,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Backoff between retries; Retry-After (429/503) wins when the server sends one.
 GOVCRAWL_RETRY_BACKOFF_BASE = 2.0
 GOVCRAWL_RETRY_BACKOFF_MAX = 120.0
+# After an anti-bot challenge (加速乐 521, 瑞数 412, WAF pages) space requests to that host this far.
+GOVCRAWL_WALL_DELAY = 30.0
 # warcio cannot read zstd and crashes on br (warcio issue 73): ask only for what it reads.
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",

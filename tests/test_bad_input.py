@@ -18,6 +18,7 @@ from archive.warc import read_record
 from govcrawl.simweb import SimulatedWeb
 from govcrawl.simweb.model import Page
 from tests.conftest import CrawlResult, crawl
+from tests.test_antibot import ALIYUN, JIASULE
 
 HOST = "http://www.shimen.gov.cn"
 
@@ -49,6 +50,8 @@ def faults_web() -> SimulatedWeb:
     web = SimulatedWeb("faults")
     web.host("www.shimen.gov.cn")
     links = "".join(f"<li><a href='/xxgk/ndbg/{name}.html'>{title(name)}</a></li>" for name in TITLES)
+    links += "".join(f"<li><a href='/xxgk/ndbg/{name}.html'>石门县{year}年政府信息公开工作年度报告</a></li>"
+                     for name, year in (("walled", 2015), ("waf", 2014)))
     web.add_page(f"{HOST}/", Page(page("石门县人民政府", "<a href='/xxgk/'>政府信息公开</a>").encode()))
     web.add_page(f"{HOST}/xxgk/", Page(page("政府信息公开", "<a href='/xxgk/ndbg/'>政府信息公开年报</a>").encode()))
     web.add_page(f"{HOST}/xxgk/ndbg/", Page(page("政府信息公开年报", f"<ul>{links}</ul>").encode()))
@@ -62,6 +65,9 @@ def faults_web() -> SimulatedWeb:
     web.add_page(f"{HOST}/xxgk/ndbg/broken.html", Page(broken.encode() + b"\x00\x00"))
     gbk = full["mislabelled"].decode().replace("charset='utf-8'", "charset='gbk'").encode("gbk")
     web.add_page(f"{HOST}/xxgk/ndbg/mislabelled.html", Page(gbk, content_type="text/html; charset=utf-8"))
+    walls = {"walled": (521, JIASULE), "waf": (200, ALIYUN)}
+    for name, (status, body) in walls.items():
+        web.add_page(f"{HOST}/xxgk/ndbg/{name}.html", Page(body, status=status))
     from govcrawl.simweb.model import SiteEntry
 
     web.sites.append(SiteEntry("石门县人民政府", f"{HOST}/", "county", None))
@@ -72,7 +78,7 @@ def faults_web() -> SimulatedWeb:
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
     with faults_web() as web:
         return crawl(web, tmp_path_factory.mktemp("faults"),
-                     ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1"])
+                     ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1", "-s", "GOVCRAWL_WALL_DELAY=0.5"])
 
 
 def query(result: CrawlResult, sql: str) -> list[tuple]:
@@ -122,6 +128,15 @@ def test_garbage_page_is_kept_with_its_listed_title_and_flagged(faulty: CrawlRes
     assert ("empty_text",) in query(faulty, "SELECT kind FROM problems WHERE url LIKE '%garbage.html'")
 
 
+def test_anti_bot_walls_are_archived_recorded_and_never_taken_for_reports(faulty: CrawlResult) -> None:
+    for name, status in (("walled", 521), ("waf", 200)):
+        url = f"{HOST}/xxgk/ndbg/{name}.html"
+        assert query(faulty, f"SELECT count(*) FROM reports WHERE url = '{url}'") == [(0,)]
+        assert query(faulty, f"SELECT status FROM captures WHERE url = '{url}'") == [(status,)]
+        (message,), = query(faulty, f"SELECT message FROM problems WHERE kind = 'antibot_challenge' AND url = '{url}'")
+        assert message.startswith(("jiasule", "aliyun_waf"))
+
+
 def test_everything_archived_stays_readable(faulty: CrawlResult) -> None:
     for path in sorted(faulty.warc_dir.glob("*.warc.gz")):
         check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True, text=True)
@@ -134,7 +149,7 @@ def test_everything_archived_stays_readable(faulty: CrawlResult) -> None:
 def test_hung_or_dead_extraction_workers_cost_only_their_page(tmp_path: Path) -> None:
     pipelines = json.dumps({"tests.extract_faults.FaultyExtractPipeline": 300, "pipelines.store.StorePipeline": 800})
     with faults_web() as web:
-        result = crawl(web, tmp_path, ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1",
+        result = crawl(web, tmp_path, ["-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1", "-s", "GOVCRAWL_WALL_DELAY=0.5",
                                        "-s", f"ITEM_PIPELINES={pipelines}", "-s", "GOVCRAWL_EXTRACT_TIMEOUT=3"])
     assert result.returncode == 0, result.stderr[-3000:]
     reports = {u.rsplit("/", 1)[1]: (t, json.loads(f)) for u, t, f in query(result, "SELECT url, text, flags FROM reports")}

@@ -18,11 +18,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive import db
+from govcrawl.antibot import detect_wall
 from govcrawl.discovery.plan import Limits, Role, Step, plan
 from govcrawl.discovery.scope import registered_domain
 from govcrawl.encoding import decode_html
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import ReportPage
+from govcrawl.middlewares import slow_down_host
 from govcrawl.sites import Site, SiteError, iter_site_args
 
 # Reports first, then the lists that hold them, then navigation.
@@ -84,7 +86,20 @@ class AnnualReportsSpider(Spider):
                   "hops": step.hops, "link_text": step.text},
         )
 
+    def _is_wall(self, response: Response) -> bool:
+        """An anti-bot challenge instead of the page: record it, slow down for the host."""
+        wall = detect_wall(response.status, response.body)
+        if wall is None:
+            return False
+        self.archive.problem("antibot_challenge",
+                             f"{wall} challenge (HTTP {response.status}) instead of the page; not parsed",
+                             url=response.url)
+        slow_down_host(self.crawler, response.request, self.crawler.settings.getfloat("GOVCRAWL_WALL_DELAY"))
+        return True
+
     def parse_page(self, response: Response) -> Iterator[Request]:
+        if self._is_wall(response):
+            return
         content_type = response.headers.get(b"Content-Type", b"") or b""
         if content_type and not content_type.lower().startswith(HTML_TYPES):
             return
@@ -103,6 +118,8 @@ class AnnualReportsSpider(Spider):
             yield self._request(site, step)
 
     def parse_report(self, response: Response) -> Iterator[ReportPage]:
+        if self._is_wall(response):
+            return
         content_type = response.headers.get(b"Content-Type", b"") or b""
         yield ReportPage(
             url=response.url,
@@ -120,7 +137,8 @@ class AnnualReportsSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             response = failure.value.response
-            self.archive.problem("http_error", f"HTTP {response.status}", url=request.url)
+            if not self._is_wall(response):
+                self.archive.problem("http_error", f"HTTP {response.status}", url=request.url)
         elif failure.check(IgnoreRequest):
             self.archive.problem("ignored", str(failure.value) or "request ignored", url=request.url)
         else:

@@ -106,3 +106,24 @@ def test_per_site_request_budget_bounds_the_crawl_and_is_recorded_once(test_web:
     with sqlite3.connect(tmp_path / "b.sqlite") as conn:
         budget = conn.execute("SELECT url FROM problems WHERE kind = 'site_budget' ORDER BY url").fetchall()
     assert len(budget) == len(set(budget)) and budget
+
+
+def test_warc_rotation_in_a_real_crawl_keeps_every_capture_readable(test_web: SimulatedWeb, tmp_path: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.warc import read_record
+
+    site = next(s for s in test_web.sites if "cangyuan" in s.url)
+    proc = run_cli(["crawl", "--site", site.url, "--db", "sqlite:///r.sqlite", "--warc-dir", "warc", *FAST,
+                    "-s", "GOVCRAWL_WARC_MAX_SIZE=20000"], tmp_path, test_web.proxy_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    files = sorted((tmp_path / "warc").iterdir())
+    assert len(files) >= 3 and all(f.name.endswith(".warc.gz") for f in files)
+    for path in files:
+        with open(path, "rb") as fh:
+            assert next(iter(ArchiveIterator(fh))).rec_type == "warcinfo"
+    with sqlite3.connect(tmp_path / "r.sqlite") as conn:
+        captures = conn.execute("SELECT url, warc_file, warc_offset FROM captures").fetchall()
+    assert len({c[1] for c in captures}) == len(files)
+    for url, warc_file, offset in captures:
+        assert read_record(warc_file, offset)[0].rec_headers.get_header("WARC-Target-URI") == url

@@ -23,9 +23,10 @@ install: $(BIN)/govcrawl
 demo: install
 	$(BIN)/govcrawl demo
 
+# The tests also run against a real PostgreSQL server on 127.0.0.1 (started by the script).
 test: install .pywb-venv/bin/wayback
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	GOVCRAWL_TEST_PG_URL="$$(bash scripts/postgres-for-tests.sh)" $(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python benchmarks/crawl.py

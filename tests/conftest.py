@@ -41,11 +41,12 @@ def run_cli(args: list[str], workdir: Path, proxy: str | None) -> subprocess.Com
                           cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
 
 
-def crawl(web: SimulatedWeb, workdir: Path, extra: list[str] | None = None) -> CrawlResult:
+def crawl(web: SimulatedWeb, workdir: Path, extra: list[str] | None = None,
+          db_url: str | None = None) -> CrawlResult:
     workdir.mkdir(parents=True, exist_ok=True)
     sites = workdir / "sites.csv"
     web.write_sites_csv(sites)
-    db_url = f"sqlite:///{workdir / 'govcrawl.sqlite'}"
+    db_url = db_url or f"sqlite:///{workdir / 'govcrawl.sqlite'}"
     warc_dir = workdir / "warc"
     proc = run_cli(["crawl", "--sites", str(sites), "--db", db_url, "--warc-dir", str(warc_dir),
                     *FAST, *(extra or [])], workdir, web.proxy_url)

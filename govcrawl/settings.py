@@ -50,6 +50,7 @@ DEPTH_LIMIT = 12
 GOVCRAWL_MAX_SECTION_HOPS = 3
 GOVCRAWL_MAX_UNIT_HOPS = 3
 GOVCRAWL_MAX_LIST_PAGES = 200
+GOVCRAWL_MAX_COLUMN_HOPS = 3  # nested sub-columns (年报 → 乡镇年报 → 2022年)
 GOVCRAWL_MAX_REQUESTS_PER_SITE = 5000
 
 # --- safety: nothing listens, nothing phones home ---------------------------------------------
@@ -69,6 +70,8 @@ GOVCRAWL_WARC_DIR = "data/warc"
 GOVCRAWL_WARC_MAX_SIZE = 1024**3
 GOVCRAWL_WARC_PREFIX = "GOVCRAWL"
 GOVCRAWL_OPERATOR = ""
+# What the crawl was asked (the CLI fills it in); stored on the crawl_runs row.
+GOVCRAWL_RUN_ARGUMENTS: dict[str, object] = {}
 # Report extraction runs in worker processes, off the reactor thread (0 = one per core).
 GOVCRAWL_EXTRACT_WORKERS = 0
 # Seconds one page's extraction may take; past it the workers are replaced and the page flagged.

@@ -58,6 +58,7 @@ class AnnualReportsSpider(Spider):
             max_section_hops=s.getint("GOVCRAWL_MAX_SECTION_HOPS"),
             max_unit_hops=s.getint("GOVCRAWL_MAX_UNIT_HOPS"),
             max_list_pages=s.getint("GOVCRAWL_MAX_LIST_PAGES"),
+            max_column_hops=s.getint("GOVCRAWL_MAX_COLUMN_HOPS"),
         )
 
     async def start(self) -> AsyncIterator[Request]:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.models import Base, Problem, Report, Site
+from archive.models import Base, Problem, Report, ReportCell, Site
 
 
 def now() -> datetime:
@@ -78,13 +78,27 @@ def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: d
     if report is None:
         report = Report(url=url, first_seen=seen_at, last_seen=seen_at)
         session.add(report)
-    for key in REPORT_FIELDS:
-        if key in values:
-            setattr(report, key, values[key])
+    update_report(report, values)
     report.last_seen = seen_at
     if known is not None:
         known[url] = report
     return report, created
+
+
+def update_report(report: Report, values: dict[str, Any]) -> None:
+    """Set the report columns present in ``values``."""
+    for key in REPORT_FIELDS:
+        if key in values:
+            setattr(report, key, values[key])
+
+
+def set_cells(report: Report, cells: list[dict[str, Any]]) -> None:
+    """Replace the report's table cells (dicts with table, row, column, label, text, value)."""
+    report.cells = [
+        ReportCell(table=c["table"], row=c["row"], column=c["column"], label=c.get("label"),
+                   value_text=c.get("text"), value=c.get("value"))
+        for c in cells
+    ]
 
 
 def record_problem(session: Session, kind: str, message: str, *, url: str | None = None,

@@ -12,13 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.models import Report
+from govcrawl.report.analyse import STAT_KEYS
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "cells")
 CSV_COLUMNS = (
     "url", "title", "year", "region", "admin_level", "agency", "issuer", "published", "format",
-    "site", "warc_file", "warc_offset", "warc_length", "payload_digest", "fetched_at",
+    *STAT_KEYS, "site", "warc_file", "warc_offset", "warc_length", "payload_digest", "fetched_at",
     "first_seen", "last_seen", "flags", "text",
 )
+CELL_COLUMNS = ("url", "year", "region", "admin_level", "agency", "table", "row", "column", "label",
+                "value_text", "value")
 
 
 def _iso(value: Any) -> str | None:
@@ -52,6 +55,11 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
         "site": report.site.name if report.site else None,
         "text": report.text,
         "stats": report.stats or {},
+        "tables": [
+            {"table": c.table, "row": c.row, "column": c.column, "label": c.label,
+             "text": c.value_text, "value": c.value}
+            for c in report.cells
+        ],
         "flags": report.flags or [],
         "first_seen": _iso(report.first_seen),
         "last_seen": _iso(report.last_seen),
@@ -60,7 +68,8 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
 
 
 def iter_reports(session: Session) -> Iterator[Report]:
-    query = (select(Report).options(selectinload(Report.capture), selectinload(Report.site))
+    query = (select(Report).options(selectinload(Report.capture), selectinload(Report.site),
+                                    selectinload(Report.cells))
              .order_by(Report.region, Report.year, Report.url))
     yield from session.scalars(query.execution_options(yield_per=500))
 
@@ -71,17 +80,23 @@ def export(session: Session, fmt: str, out: IO[str]) -> int:
         raise ValueError(f"unknown export format {fmt!r} (choose {', '.join(FORMATS)})")
     count = 0
     writer = None
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    if fmt in ("csv", "cells"):
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS if fmt == "csv" else CELL_COLUMNS)
         writer.writeheader()
     for report in iter_reports(session):
         record = report_record(report)
         if writer is None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif fmt == "cells":
+            who = {k: record[k] for k in ("url", "year", "region", "admin_level", "agency")}
+            for cell in record["tables"]:
+                writer.writerow(who | {"table": cell["table"], "row": cell["row"], "column": cell["column"],
+                                       "label": cell["label"], "value_text": cell["text"], "value": cell["value"]})
         else:
             capture = record.pop("capture") or {}
-            record.pop("stats")
+            stats = record.pop("stats")
             row = {k: v for k, v in record.items() if k in CSV_COLUMNS}
+            row |= {key: stats.get(key) for key in STAT_KEYS}
             row["flags"] = ";".join(map(str, record["flags"]))
             row |= {
                 "warc_file": capture.get("warc_file"),

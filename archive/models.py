@@ -87,6 +87,7 @@ class Report(Base):
 
     capture: Mapped[Capture | None] = relationship()
     site: Mapped[Site | None] = relationship()
+    cells: Mapped[list[ReportCell]] = relationship(cascade="all, delete-orphan", order_by="ReportCell.id")
 
 
 class ReportCell(Base):
@@ -98,7 +99,8 @@ class ReportCell(Base):
     table: Mapped[str] = mapped_column(String(20))
     row: Mapped[str] = mapped_column(String(200))
     column: Mapped[str] = mapped_column(String(200))
-    value_text: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)  # row and column labels as printed
+    value_text: Mapped[str | None] = mapped_column(Text)  # the value as printed ("" = blank)
     value: Mapped[float | None]
 
 

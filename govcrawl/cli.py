@@ -1,4 +1,4 @@
-"""``govcrawl`` command line: crawl, export, demo."""
+"""``govcrawl`` command line: crawl, export, reparse, demo."""
 
 from __future__ import annotations
 
@@ -125,6 +125,15 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"exported {count} reports to {out_path or 'stdout'}", file=sys.stderr)
 
 
+def cmd_reparse(args: argparse.Namespace) -> None:
+    from govcrawl.reparse import reparse
+
+    check_db_url(args.db, must_exist=True)
+    result = reparse(args.db, workers=args.workers)
+    print(f"reparsed {result.reports} reports; {result.failed} could not be read (see table problems)",
+          file=sys.stderr)
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from govcrawl.simweb import build_demo_web
 
@@ -174,9 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="export reports as JSONL or CSV")
     exp.add_argument("--db", default=DEFAULT_DB)
-    exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    exp.add_argument("--format", choices=("jsonl", "csv", "cells"), default="jsonl",
+                     help="jsonl: one report per line; csv: one row per report with its key figures; "
+                          "cells: the standard tables as tidy cells")
     exp.add_argument("--out", default="-", help="output file (default stdout)")
     exp.set_defaults(func=cmd_export)
+
+    rep = sub.add_parser("reparse", help="re-run extraction and parsing over the archived reports")
+    rep.add_argument("--db", default=DEFAULT_DB)
+    rep.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    rep.set_defaults(func=cmd_reparse)
 
     demo = sub.add_parser("demo", help="crawl a bundled simulated portal on loopback")
     storage(demo)

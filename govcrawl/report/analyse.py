@@ -1,0 +1,115 @@
+"""One report page → its research record: text (raw and normalised), fields, format, the standard
+tables as tidy cells, key figures, and flags. Pure; runs in the extraction workers and in reparse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import date
+from typing import Any
+
+from govcrawl.discovery.titles import is_report_title
+from govcrawl.encoding import decode_html
+from govcrawl.report.consistency import check_consistency
+from govcrawl.report.extract import extract_report
+from govcrawl.report.fields import read_fields
+from govcrawl.report.normalize import normalize_text
+from govcrawl.report.tables import (
+    ParsedTables,
+    detect_format,
+    key_stats,
+    parse_tables_html,
+    parse_tables_text,
+)
+from govcrawl.report.textstats import text_stats
+
+STANDARD_FORMATS = ("std2019", "std2021")
+# The key figures, in the order a researcher reads them (export columns).
+STAT_KEYS = (
+    "applications_new", "applications_carried_over", "disclosed", "partially_disclosed",
+    "not_disclosed", "unable_to_provide", "not_processed", "other_handling", "handled_total",
+    "carried_forward", "reconsideration_total", "litigation_direct_total",
+    "litigation_after_reconsideration_total", "litigation_total", "proactive_disclosures", "fees",
+)
+
+
+def _tables(html: str, text: str) -> ParsedTables:
+    """The standard tables from the page's HTML, else from tables flattened into the text."""
+    parsed = parse_tables_html(html)
+    if any(c.table == "T3" for c in parsed.cells):
+        return parsed
+    flattened = parse_tables_text(text)
+    return flattened if len(flattened.cells) > len(parsed.cells) else parsed
+
+
+def gap_flags(fmt: str, stats: dict[str, Any], parsed: ParsedTables) -> list[str]:
+    """Say why a key figure is missing, so no report lacks one silently."""
+    flags = []
+    has_t3 = any(c.table == "T3" for c in parsed.cells)
+    if fmt in STANDARD_FORMATS and not has_t3 and not any(f.startswith("t3_") for f in parsed.flags):
+        flags.append("t3_missing")
+    if fmt in STANDARD_FORMATS and "handled_total" not in stats:
+        flags.append("no_handled_total: " + ("no application table found" if not has_t3
+                                             else "the application table has no (七)总计 row"))
+    if "applications_new" not in stats:
+        flags.append("no_applications_new: " + ("neither a table nor the text states it" if not has_t3
+                                                else "the application table has no 本年新收 row"))
+    return flags
+
+
+def analyse_page(body: bytes, url: str, content_type: str | None = None,
+                 site_name: str | None = None, listed_title: str = "") -> dict[str, Any]:
+    """The JSON-safe record of one report page (see ``govcrawl.report``).
+
+    When the page shows no report title of its own (a bare heading, a broken page), its fields
+    are read with the title the list gave it. Figures in tables win over figures in the text."""
+    extracted = extract_report(body, url, content_type, site_name)
+    if is_report_title(listed_title) and not is_report_title(extracted.title or ""):
+        fields = read_fields(listed_title, extracted.text, extracted.meta, site_name)
+        extracted = replace(extracted, fields=replace(fields, published=extracted.fields.published or fields.published))
+    html, _ = decode_html(body or b"", content_type)
+    normalized = normalize_text(extracted.text)
+    parsed = _tables(html, normalized.text)
+    stats: dict[str, Any] = dict(key_stats(parsed.cells))
+    for key, value in text_stats(normalized.text).items():
+        stats.setdefault(key, value)
+    fmt = detect_format(parsed, extracted.fields.year, normalized.text)
+    flags = [*normalized.flags, *parsed.flags, *check_consistency(parsed.cells, stats),
+             *gap_flags(fmt, stats, parsed)]
+    if not extracted.text:
+        flags.insert(0, "no_text")
+    record = extracted.to_dict()
+    record.update(
+        text=normalized.text,
+        raw_text=extracted.text,
+        format=fmt,
+        stats=stats,
+        cells=[asdict(cell) for cell in parsed.cells],
+        flags=list(dict.fromkeys(flags)),
+    )
+    return record
+
+
+def record_columns(record: dict[str, Any], listed_title: str, flags: list[str]) -> dict[str, Any]:
+    """The ``reports`` columns of an analysed record (title falls back to the listed one)."""
+    fields = record.get("fields", {})
+    page_title = record.get("title")
+    title = page_title if page_title and is_report_title(page_title) else listed_title
+    published = fields.get("published")
+    return {
+        "title": title,
+        "listed_title": listed_title,
+        "year": fields.get("year"),
+        "published": date.fromisoformat(published) if published else None,
+        "issuer": fields.get("issuer"),
+        "region": fields.get("region"),
+        "admin_level": fields.get("admin_level"),
+        "agency": fields.get("agency"),
+        "format": record.get("format"),
+        "text": record.get("text", ""),
+        "raw_text": record.get("raw_text", record.get("text", "")),
+        "encoding": record.get("encoding"),
+        "meta": record.get("meta", {}),
+        "stats": record.get("stats", {}),
+        "flags": list(dict.fromkeys([*flags, *record.get("flags", [])])),
+    }

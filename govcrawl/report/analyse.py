@@ -11,7 +11,7 @@ from typing import Any
 from govcrawl.discovery.titles import is_report_title
 from govcrawl.encoding import decode_html
 from govcrawl.report.consistency import check_consistency
-from govcrawl.report.extract import extract_report
+from govcrawl.report.extract import extract_report, page_text
 from govcrawl.report.fields import read_fields
 from govcrawl.report.normalize import normalize_text
 from govcrawl.report.tables import (
@@ -33,13 +33,28 @@ STAT_KEYS = (
 )
 
 
+def _has_t3(parsed: ParsedTables) -> bool:
+    return any(c.table == "T3" for c in parsed.cells)
+
+
 def _tables(html: str, text: str) -> ParsedTables:
-    """The standard tables from the page's HTML, else from tables flattened into the text."""
+    """The standard tables from the page's HTML, else from tables flattened into the text, else
+    from the page's own lines.
+
+    The last step is there because trafilatura, outside a known article container, collapses
+    identical short paragraphs ("0", "0 0 0 0 0 0 0"): a table flattened into one cell per
+    paragraph then loses cells, and must be read from the markup's lines instead."""
     parsed = parse_tables_html(html)
-    if any(c.table == "T3" for c in parsed.cells):
+    if _has_t3(parsed):
         return parsed
     flattened = parse_tables_text(text)
-    return flattened if len(flattened.cells) > len(parsed.cells) else parsed
+    best = flattened if len(flattened.cells) > len(parsed.cells) else parsed
+    unparsed = any("_unparsed" in flag for flag in flattened.flags)
+    if unparsed or (not _has_t3(flattened) and "本年新收" in text):
+        lines = parse_tables_text(normalize_text(page_text(html)).text)
+        if len(lines.cells) > len(best.cells):
+            best = lines
+    return best
 
 
 def gap_flags(fmt: str, stats: dict[str, Any], parsed: ParsedTables) -> list[str]:

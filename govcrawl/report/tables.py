@@ -315,6 +315,10 @@ def _html_root(html: str) -> lxml_html.HtmlElement | None:
         return None
 
 
+# No label or value of a standard table is this long; a longer cell is prose or a whole page.
+_PROSE_CELL = 200
+
+
 def parse_tables_html(html: str) -> ParsedTables:
     """All standard tables on a report page (in one ``<table>`` or several).
 
@@ -340,6 +344,8 @@ def parse_tables_html(html: str) -> ParsedTables:
         folded = [_fold(t) for t in texts]
         joined = "".join(folded)
         if not joined and state != "t4":  # an all-blank row can only be T4's (no labels)
+            continue
+        if max(map(len, folded)) > _PROSE_CELL:  # a layout table's cell holding the article
             continue
         # ---- block switches
         if "第二十条" in joined or "第十九条" in joined:

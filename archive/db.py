@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.models import Base, Problem, Report, ReportCell, Site
+from archive.models import Base, Problem, Report, ReportCell, ReportVersion, Site
 
 
 def now() -> datetime:
@@ -27,7 +28,27 @@ def connect(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)
+    add_missing_columns(engine)
     return engine
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the nullable columns a newer version introduced to a database made by an older one.
+
+    Additive changes only (new tables come from ``create_all``); anything else needs a real
+    migration. Returns ``table.column`` for each column added."""
+    inspector = inspect(engine)
+    added = []
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or not column.nullable:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -76,13 +97,44 @@ def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: d
             report = session.scalar(select(Report).where(Report.url == url))
     created = report is None
     if report is None:
-        report = Report(url=url, first_seen=seen_at, last_seen=seen_at)
+        report = Report(url=url, first_seen=seen_at, last_seen=seen_at, versions=[])
         session.add(report)
+    else:
+        baseline_version(report)
     update_report(report, values)
     report.last_seen = seen_at
     if known is not None:
         known[url] = report
     return report, created
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def note_version(report: Report, *, text: str, capture_id: str | None, payload_digest: str | None,
+                 seen_at: datetime, run_id: int | None) -> str:
+    """Keep the report's content as a version; returns "new", "changed" or "same".
+
+    A version is a distinct normalised text: a page whose bytes change (a visitor counter) but
+    whose text does not is the same version, seen again."""
+    digest = text_digest(text)
+    latest = report.versions[-1] if report.versions else None
+    if latest is not None and latest.text_digest == digest:
+        latest.last_seen_at = seen_at
+        return "same"
+    report.versions.append(ReportVersion(
+        capture_id=capture_id, run_id=run_id, payload_digest=payload_digest, text_digest=digest,
+        text=text, seen_at=seen_at, last_seen_at=seen_at))
+    return "new" if latest is None else "changed"
+
+
+def baseline_version(report: Report) -> None:
+    """A report stored before versions were kept gets its stored content as version 1."""
+    if report.id is not None and not report.versions and report.text:
+        report.versions.append(ReportVersion(
+            capture_id=report.capture_id, payload_digest=None, text_digest=text_digest(report.text),
+            text=report.text, seen_at=report.first_seen, last_seen_at=report.last_seen))
 
 
 def update_report(report: Report, values: dict[str, Any]) -> None:

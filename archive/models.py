@@ -1,4 +1,5 @@
-"""SQLAlchemy 2.x models: sites, crawl runs, captures, reports, report cells, problems."""
+"""SQLAlchemy 2.x models: sites, crawl runs, captures, reports, report versions, report cells,
+problems."""
 
 from __future__ import annotations
 
@@ -57,6 +58,11 @@ class Capture(Base):
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(20), default="live")
+    truncated: Mapped[str | None] = mapped_column(String(20))  # WARC-Truncated reason
+    # A revisit's original: the response record holding the payload (WARC-Refers-To).
+    refers_to: Mapped[str | None] = mapped_column(String(100))
+    # Moved by later revisits of the same content (304 or identical payload).
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Report(Base):
@@ -88,6 +94,25 @@ class Report(Base):
     capture: Mapped[Capture | None] = relationship()
     site: Mapped[Site | None] = relationship()
     cells: Mapped[list[ReportCell]] = relationship(cascade="all, delete-orphan", order_by="ReportCell.id")
+    versions: Mapped[list[ReportVersion]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportVersion.id", back_populates="report")
+
+
+class ReportVersion(Base):
+    """One distinct content of a report page (by normalised text), kept when the page changes."""
+
+    __tablename__ = "report_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    capture_id: Mapped[str | None] = mapped_column(ForeignKey("captures.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    payload_digest: Mapped[str | None] = mapped_column(String(64))
+    text_digest: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped[Report] = relationship(back_populates="versions")
 
 
 class ReportCell(Base):

@@ -7,6 +7,8 @@ so a record can be read back from its offset alone.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import socket
@@ -23,6 +25,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 OPEN_SUFFIX = ".open"
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 # Twisted removed the chunked coding; a header claiming it would make the record unreadable.
 _DROPPED_RESPONSE_HEADERS = {"transfer-encoding"}
 _DROPPED_REQUEST_HEADERS = {"proxy-authorization"}
@@ -54,6 +58,23 @@ class RecordRef:
     length: int
     record_id: str
     payload_digest: str | None
+    record_type: str = "response"
+    refers_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Original:
+    """An archived response record holding a payload, as a revisit record refers to it."""
+
+    record_id: str
+    url: str
+    date: datetime
+    payload_digest: str | None
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes for this payload (sha1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def warc_date(moment: datetime) -> str:
@@ -125,9 +146,11 @@ class RotatingWarcWriter:
         self._file.flush()
 
     def close(self) -> None:
-        """Close the current file and drop its ``.open`` suffix."""
+        """Close the current file and drop its ``.open`` suffix (once its bytes are on disk)."""
         if self._file is None or self._path is None:
             return
+        self._file.flush()
+        os.fsync(self._file.fileno())
         self._file.close()
         os.replace(str(self._path) + OPEN_SUFFIX, self._path)
         self.closed_files.append(self._path)
@@ -146,8 +169,14 @@ class RotatingWarcWriter:
         assert self._writer is not None and self._file is not None and self._path is not None
         writer, fh, path = self._writer, self._file, self._path
         offset = fh.tell()
-        writer.write_record(record)
-        fh.flush()
+        try:
+            writer.write_record(record)
+            fh.flush()
+        except OSError:
+            # Disk full, I/O error: leave no half record for the next one to follow.
+            fh.seek(offset)
+            fh.truncate()
+            raise
         return RecordRef(
             warc_file=str(path),
             offset=offset,
@@ -157,28 +186,55 @@ class RotatingWarcWriter:
         )
 
     # -- records -------------------------------------------------------------------------------
-    def write_exchange(self, exchange: Exchange) -> RecordRef:
-        """Write the response record, then its request record; returns the response's place."""
+    def write_exchange(self, exchange: Exchange, *, original: Original | None = None) -> RecordRef:
+        """Write the response record, then its request record; returns the response's place.
+
+        With the ``original`` capture of the same URL, a 304 becomes a server-not-modified
+        revisit record and a whole payload identical to the original's an identical-payload-digest
+        revisit record: the HTTP headers are kept, the payload is not stored twice."""
         writer, _, _ = self._ensure_open()
         date = warc_date(exchange.fetched_at)
         status_line, protocol = _status_line(exchange.status, exchange.protocol)
         response_headers = [
             (k, v) for k, v in exchange.response_headers if k.lower() not in _DROPPED_RESPONSE_HEADERS
         ]
+        http_headers = StatusAndHeaders(status_line, response_headers, protocol=protocol)
         warc_headers = {"WARC-Date": date}
         if exchange.ip_address:
             warc_headers["WARC-IP-Address"] = exchange.ip_address
         if exchange.truncated:
             warc_headers["WARC-Truncated"] = exchange.truncated
-        response = writer.create_warc_record(
-            exchange.url,
-            "response",
-            payload=io.BytesIO(exchange.body),
-            length=None,
-            http_headers=StatusAndHeaders(status_line, response_headers, protocol=protocol),
-            warc_headers_dict=warc_headers,
-        )
-        response_ref = self._write(response)
+        profile = None
+        if original is not None and exchange.status == 304:
+            profile = SERVER_NOT_MODIFIED
+        elif (original is not None and exchange.status == 200 and not exchange.truncated
+              and original.payload_digest == payload_digest(exchange.body)):
+            profile = IDENTICAL_PAYLOAD
+        if profile is not None and original is not None:
+            warc_headers |= {
+                "WARC-Profile": profile,
+                "WARC-Refers-To-Target-URI": original.url,
+                "WARC-Refers-To-Date": warc_date(original.date),
+                "WARC-Refers-To": original.record_id,
+            }
+            if profile == IDENTICAL_PAYLOAD:
+                warc_headers["WARC-Payload-Digest"] = original.payload_digest or ""
+            # No payload in a revisit: its block is the HTTP header block alone.
+            response = writer.create_warc_record(
+                exchange.url, "revisit", http_headers=http_headers, warc_headers_dict=warc_headers)
+            ref = self._write(response)
+            response_ref = RecordRef(ref.warc_file, ref.offset, ref.length, ref.record_id,
+                                     original.payload_digest, "revisit", original.record_id)
+        else:
+            response = writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.body),
+                length=None,
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            response_ref = self._write(response)
 
         request_headers = [
             (k, v) for k, v in exchange.request_headers if k.lower() not in _DROPPED_REQUEST_HEADERS
@@ -227,7 +283,10 @@ def read_record(warc_file: str, offset: int, *, decoded: bool = False) -> tuple[
         fh.seek(offset)
         for record in ArchiveIterator(fh):
             stream = record.content_stream() if decoded else record.raw_stream
-            return record, stream.read()
+            payload = stream.read()
+            if getattr(record.raw_stream, "limit", 0):
+                raise ValueError(f"WARC record at {warc_file}:{offset} is cut short")
+            return record, payload
     raise ValueError(f"no WARC record at {warc_file}:{offset}")
 
 

@@ -1,4 +1,4 @@
-"""``govcrawl`` command line: crawl, export, reparse, demo."""
+"""``govcrawl`` command line: crawl, status, history, verify, export, reparse, demo."""
 
 from __future__ import annotations
 
@@ -57,16 +57,48 @@ def check_db_url(url: str, *, must_exist: bool = False) -> None:
         raise UserError(f"--db: the driver for {url!r} is not installed ({exc.name})") from None
 
 
+class CrawlFailed(Exception):
+    """The crawl could not run (a bug or a broken environment); details are in the log."""
+
+
 def run_crawl(settings: Settings, *, sites: str | None, site: str | None) -> None:
     if sites and not Path(sites).is_file():
         raise UserError(f"--sites: no such file: {sites}")
     if not sites and not site:
         raise UserError("give --sites FILE.csv or --site URL")
-    check_db_url(settings.get("GOVCRAWL_DB_URL"))
-    settings.set("GOVCRAWL_RUN_ARGUMENTS", {"sites": sites, "site": site}, priority="cmdline")
+    db_url = settings.get("GOVCRAWL_DB_URL")
+    check_db_url(db_url)
+    resume = prepare_archive(db_url, settings.get("GOVCRAWL_WARC_DIR"),
+                             resume=settings.getbool("GOVCRAWL_RESUME"))
+    settings.set("GOVCRAWL_RESUME_RUN", resume or 0, priority="cmdline")
+    settings.set("GOVCRAWL_ARCHIVE_PREPARED", True, priority="cmdline")
+    settings.set("GOVCRAWL_RUN_ARGUMENTS",
+                 {"sites": sites, "site": site, "full": settings.getbool("GOVCRAWL_FULL")},
+                 priority="cmdline")
     process = CrawlerProcess(settings)
-    process.crawl("annual_reports", sites=sites, site=site)
+    failures: list[str] = []
+    deferred = process.crawl("annual_reports", sites=sites, site=site)
+    deferred.addErrback(lambda failure: failures.append(failure.getErrorMessage()))
     process.start()
+    if failures:
+        raise CrawlFailed(failures[0])
+
+
+def prepare_archive(db_url: str, warc_dir: str, *, resume: bool) -> int | None:
+    """Repair what a killed crawl left (see ``archive.recovery``); the run to resume, if asked."""
+    from archive.db import session_factory
+    from archive.recovery import ArchiveBusy, NothingToResume, prepare_run
+
+    with session_factory(db_url)() as session:
+        try:
+            run, lines = prepare_run(session, warc_dir, resume=resume)
+        except ArchiveBusy as exc:
+            raise UserError(str(exc)) from None
+        except NothingToResume:
+            raise UserError(f"--resume: no interrupted crawl in {db_url}") from None
+    for line in lines:
+        print(f"govcrawl: {line}", file=sys.stderr)
+    return run
 
 
 def reports_per_year(db_url: str) -> list[tuple[int | None, int, Counter[str]]]:
@@ -105,7 +137,50 @@ def print_year_table(db_url: str) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace) -> None:
-    run_crawl(project_settings(args.db, args.warc_dir, args.set), sites=args.sites, site=args.site)
+    settings = project_settings(args.db, args.warc_dir, args.set)
+    if args.full:
+        settings.set("GOVCRAWL_FULL", True, priority="cmdline")
+    settings.set("GOVCRAWL_RESUME", args.resume, priority="cmdline")
+    run_crawl(settings, sites=args.sites, site=args.site)
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    from archive.db import session_factory
+    from archive.runs import status_lines
+
+    check_db_url(args.db, must_exist=True)
+    with session_factory(args.db)() as session:
+        print("\n".join(status_lines(session, runs=args.runs)))
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    from archive.db import session_factory
+    from archive.history import history_lines
+
+    check_db_url(args.db, must_exist=True)
+    with session_factory(args.db)() as session:
+        lines = history_lines(session, args.url)
+    if lines is None:
+        raise UserError(f"no report with URL {args.url} in {args.db}")
+    print("\n".join(lines))
+
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    from archive.db import session_factory
+    from archive.verify import format_report, verify_archive
+
+    check_db_url(args.db, must_exist=True)
+    if not Path(args.warc_dir).is_dir():
+        raise UserError(f"--warc-dir: no such folder: {args.warc_dir}")
+    with session_factory(args.db)() as session:
+        report = verify_archive(session, args.warc_dir)
+    print(format_report(report))
+    if not report.ok:
+        raise Unverified(f"{len(report.problems)} problems")
+
+
+class Unverified(Exception):
+    """``govcrawl verify`` found problems (they are printed; nothing was changed)."""
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -178,8 +253,29 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = sub.add_parser("crawl", help="crawl portals for annual reports")
     crawl.add_argument("--sites", help="CSV with header name,url[,level,region_code]")
     crawl.add_argument("--site", help="one portal home URL (comma-separate several)")
+    crawl.add_argument("--full", action="store_true",
+                       help="download and walk everything again (no conditional requests, no early "
+                            "stop in lists)")
+    crawl.add_argument("--resume", action="store_true",
+                       help="continue the crawl that was stopped or killed, without refetching "
+                            "what it completed")
     storage(crawl)
     crawl.set_defaults(func=cmd_crawl)
+
+    status = sub.add_parser("status", help="the last crawl runs and each site's report years")
+    status.add_argument("--db", default=DEFAULT_DB)
+    status.add_argument("--runs", type=int, default=10, help="how many runs to show (default 10)")
+    status.set_defaults(func=cmd_status)
+
+    history = sub.add_parser("history", help="the versions of one report and what changed")
+    history.add_argument("url", help="the report's URL")
+    history.add_argument("--db", default=DEFAULT_DB)
+    history.set_defaults(func=cmd_history)
+
+    verify = sub.add_parser("verify", help="check every WARC file and capture pointer; changes nothing")
+    verify.add_argument("--db", default=DEFAULT_DB)
+    verify.add_argument("--warc-dir", default=DEFAULT_WARC_DIR)
+    verify.set_defaults(func=cmd_verify)
 
     exp = sub.add_parser("export", help="export reports as JSONL or CSV")
     exp.add_argument("--db", default=DEFAULT_DB)
@@ -210,6 +306,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"govcrawl: error: {exc}", file=sys.stderr)
         return 2
+    except CrawlFailed as exc:
+        print(f"govcrawl: error: the crawl could not run: {exc} (see the log above)", file=sys.stderr)
+        return 1
+    except Unverified as exc:
+        print(f"govcrawl: verify: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

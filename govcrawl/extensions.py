@@ -7,25 +7,46 @@ extension opens it with the spider and closes it (WARC file renamed, run row fin
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import weakref
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import db
-from archive.models import Capture, CrawlRun
+from archive.models import Capture, CrawlRun, Report
+from archive.priors import PriorCapture, load_priors
+from archive.recovery import prepare_run
+from archive.runs import run_counts
 from archive.warc import Exchange, RotatingWarcWriter
 
 logger = logging.getLogger(__name__)
+# What a resumed run replays from its own earlier captures: pages and redirect hops.
+_REPLAYABLE = (200, 301, 302, 303, 304, 307, 308)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What ``ArchiveExtension.capture`` wrote: the row id and whether it was a revisit."""
+
+    id: str
+    revisit: bool
+    payload_digest: str | None
 
 
 class ArchiveExtension:
-    """Owns the crawl's WARC writer and database session; counts what it stores."""
+    """Owns the crawl's WARC writer and database session; counts what it stores.
+
+    Knows what earlier runs captured (``priors``: validators, originals for revisit records) and,
+    when resuming, what this run captured before it was stopped (``resumed``)."""
 
     _instances: ClassVar[weakref.WeakKeyDictionary[Crawler, ArchiveExtension]] = (
         weakref.WeakKeyDictionary()
@@ -49,15 +70,50 @@ class ArchiveExtension:
                 "isPartOf": "govcrawl",
             },
         )
-        self.run = CrawlRun(started_at=db.now(), arguments=dict(settings.getdict("GOVCRAWL_RUN_ARGUMENTS")))
-        self.session.add(self.run)
-        self.session.commit()
+        self.full = settings.getbool("GOVCRAWL_FULL")
+        resume_run = settings.getint("GOVCRAWL_RESUME_RUN")
+        if not settings.getbool("GOVCRAWL_ARCHIVE_PREPARED"):
+            # Started without the CLI (scrapy crawl, scrapyd): repair and find the run here.
+            resumed, lines = prepare_run(self.session, settings.get("GOVCRAWL_WARC_DIR"),
+                                         resume=settings.getbool("GOVCRAWL_RESUME"))
+            resume_run = resumed or 0
+            for line in lines:
+                logger.warning("archive repaired: %s", line)
+        self.run = self._open_run(resume_run,
+                                  dict(settings.getdict("GOVCRAWL_RUN_ARGUMENTS")))
+        # Earlier runs' captures per URL; this run's own when it resumes after a stop.
+        self.priors: dict[str, PriorCapture] = load_priors(self.session, exclude_runs=[self.run.id])
+        self.resumed: dict[str, PriorCapture] = (
+            load_priors(self.session, runs=[self.run.id], statuses=_REPLAYABLE)
+            if self.resuming else {})
+        # Report URL → the capture its stored content came from.
+        self.stored_reports: dict[str, str | None] = {
+            url: capture for url, capture in self.session.execute(
+                select(Report.url, Report.capture_id))}
+        self._seen_originals: dict[str, datetime] = {}
         self._pending = 0
         self._captures: list[dict[str, Any]] = []  # rows not yet sent to the database
         self._flushed: list[dict[str, Any]] = []  # sent, not yet committed
         self._last_commit = time.monotonic()
         self.closed = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def _open_run(self, resume_run: int, arguments: dict[str, Any]) -> CrawlRun:
+        process = {"pid": os.getpid(), "host": socket.gethostname()}
+        self.resuming = bool(resume_run)
+        if resume_run:
+            run = self.session.get(CrawlRun, resume_run)
+            if run is None:
+                raise ValueError(f"no crawl run {resume_run} to resume")
+            run.status = "running"
+            run.finished_at = None
+            run.arguments = {**run.arguments, **process,
+                             "resumed": [*run.arguments.get("resumed", []), db.now().isoformat()]}
+        else:
+            run = CrawlRun(started_at=db.now(), arguments={**arguments, **process})
+            self.session.add(run)
+        self.session.commit()
+        return run
 
     @classmethod
     def of(cls, crawler: Crawler) -> Self:
@@ -72,12 +128,18 @@ class ArchiveExtension:
         return cls.of(crawler)
 
     # -- writes ----------------------------------------------------------------------------------
-    def capture(self, exchange: Exchange, *, source: str = "live") -> str:
+    def capture(self, exchange: Exchange, *, source: str = "live") -> Captured:
         """Write an exchange to WARC; its capture row is inserted with the next batch.
 
-        Returns the capture's id (the response record's WARC-Record-ID)."""
-        ref = self.writer.write_exchange(exchange)
+        A 304, or a payload identical to the last capture's of the URL, becomes a revisit record
+        referring to that capture's original (which is marked seen again)."""
+        prior = self.priors.get(exchange.url) if exchange.method == "GET" else None
+        original = prior.original if prior is not None else None
+        ref = self.writer.write_exchange(exchange, original=original)
         headers = {k.lower(): v for k, v in exchange.response_headers}
+        revisit = ref.record_type == "revisit"
+        if revisit and ref.refers_to:
+            self._seen_originals[ref.refers_to] = exchange.fetched_at
         row = dict(
             id=ref.record_id,
             run_id=self.run.id,
@@ -90,16 +152,26 @@ class ArchiveExtension:
             warc_file=ref.warc_file,
             warc_offset=ref.offset,
             warc_length=ref.length,
-            record_type="response",
+            record_type=ref.record_type,
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
             source=source,
+            truncated=exchange.truncated,
+            refers_to=ref.refers_to,
+            last_seen_at=exchange.fetched_at,
         )
         self._captures.append(row)
-        self.crawler.stats.inc_value("govcrawl/captures")
-        self.crawler.stats.inc_value("govcrawl/captured_bytes", len(exchange.body))
+        stats = self.crawler.stats
+        stats.inc_value("govcrawl/captures")
+        stats.inc_value("govcrawl/captured_bytes", len(exchange.body))
+        # What came over the wire: status line, header block and body (as received, encoded).
+        stats.inc_value("govcrawl/received_bytes", len(exchange.body) + 17 + sum(
+            len(k) + len(v) + 4 for k, v in exchange.response_headers))
+        if revisit:
+            stats.inc_value("govcrawl/revisits/not_modified" if exchange.status == 304
+                            else "govcrawl/revisits/identical_payload")
         self.touch()
-        return ref.record_id
+        return Captured(ref.record_id, revisit, ref.payload_digest)
 
     def problem(self, kind: str, message: str, url: str | None = None) -> None:
         """Record a problem in the log and the database; the crawl goes on."""
@@ -120,6 +192,12 @@ class ArchiveExtension:
             self.session.execute(insert(Capture), self._captures)
             self._flushed.extend(self._captures)
             self._captures = []
+        if self._seen_originals:
+            seen = [{"original": k, "seen": v} for k, v in self._seen_originals.items()]
+            self.session.connection().execute(
+                update(Capture.__table__).where(Capture.__table__.c.id == bindparam("original"))
+                .values(last_seen_at=bindparam("seen")), seen)
+            self._seen_originals = {}
 
     def commit(self) -> None:
         try:
@@ -148,16 +226,24 @@ class ArchiveExtension:
         self.closed = True
         self.writer.close()
         stats = self.crawler.stats.get_stats()
-        self.run.finished_at = db.now()
-        self.run.status = "finished" if reason == "finished" else reason
-        self.run.counts = {
+        self.commit()
+        previous = self.run.counts if self.resuming else {}
+        process_counts = {
             k.removeprefix("govcrawl/"): v
             for k, v in stats.items()
             if k.startswith("govcrawl/") and isinstance(v, int | float)
         } | {
             "requests": stats.get("downloader/request_count", 0),
             "responses": stats.get("downloader/response_count", 0),
+            "bytes_received": stats.get("downloader/response_bytes", 0),
         }
+        # Process counters add up over a run's resumptions; the outcome counts come from the
+        # database, which holds the whole run whatever stopped it.
+        counts = {k: previous.get(k, 0) + v for k, v in process_counts.items()}
+        counts |= run_counts(self.session, self.run.id)
+        self.run.finished_at = db.now()
+        self.run.status = "finished" if reason == "finished" else reason
+        self.run.counts = counts
         self.commit()
         self.session.close()
         logger.info("WARC files: %s", ", ".join(str(p) for p in self.writer.closed_files) or "none")

@@ -19,5 +19,16 @@ class ReportPage:
     listed_title: str
     fetched_at: datetime
     capture_id: str | None = None
+    payload_digest: str | None = None
     flags: list[str] = field(default_factory=list)
     extracted: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class ReportSeen:
+    """A report page fetched again and found unchanged (304, identical payload, or replayed
+    after a resume with its report already stored): only its last-seen time moves."""
+
+    url: str
+    capture_id: str | None
+    fetched_at: datetime

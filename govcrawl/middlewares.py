@@ -15,10 +15,12 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.http import Response
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.response import response_status_message
 from tldextract import TLDExtract
 
+from archive.priors import PriorCapture, stored_response
 from archive.warc import Exchange
 from govcrawl.extensions import ArchiveExtension
 
@@ -57,8 +59,10 @@ def exchange_of(request: Request, response: Response) -> Exchange:
 class WarcCaptureMiddleware:
     """Archives every exchange (robots.txt, each redirect hop, every page) as it was received.
 
-    Placed next to the downloader, it runs before decompression and redirect handling. The
-    capture row's id goes to ``request.meta["capture_id"]`` for the pipelines.
+    Placed next to the downloader, it runs before decompression and redirect handling. The id of
+    the capture holding the page's payload goes to ``request.meta["capture_id"]`` for the
+    pipelines; a payload identical to the URL's last capture is archived as a revisit record and
+    the response flagged ``unchanged``. Responses replayed from the archive are not archived again.
     """
 
     def __init__(self, archive: ArchiveExtension) -> None:
@@ -69,15 +73,112 @@ class WarcCaptureMiddleware:
         return cls(ArchiveExtension.of(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if "from_archive" in response.flags:
+            return response
         try:
-            capture_id = self.archive.capture(exchange_of(request, response))
+            captured = self.archive.capture(exchange_of(request, response))
         except OSError as exc:  # disk full, permissions: say what and where, keep crawling
             self.archive.problem("warc_write_error", str(exc), url=response.url)
             return response
-        request.meta["capture_id"] = capture_id
+        request.meta["capture_id"] = captured.id
+        request.meta["payload_digest"] = captured.payload_digest
+        if captured.revisit:
+            request.meta["revisit_id"] = captured.id
+            prior = self.archive.priors.get(response.url)
+            if prior is not None and prior.original is not None:
+                request.meta["capture_id"] = prior.original.record_id
+            if response.status == 200:
+                response.flags.extend(["unchanged", "identical_payload"])
         if "dataloss" in response.flags:
             self.archive.problem("truncated", "body shorter than announced; archived as WARC-Truncated",
                                  url=response.url)
+        return response
+
+
+_VALIDATOR_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+
+
+def archived_response(request: Request, prior: PriorCapture, flags: list[str]) -> Response:
+    """The response ``prior`` archived (its original's, for a revisit), as Scrapy's downloader
+    would have produced it: raw body, so decompression and redirects work as usual."""
+    stored = stored_response(prior)
+    headers = Headers()
+    for name, value in stored.headers:
+        headers.appendlist(name, value)
+    cls = responsetypes.from_args(headers=headers, url=request.url)
+    return cls(url=request.url, status=stored.status, headers=headers, body=stored.body,
+               flags=flags, request=request, protocol="HTTP/1.1")
+
+
+class ConditionalRequestMiddleware:
+    """Re-crawls ask before downloading: If-None-Match / If-Modified-Since with the validators of
+    the URL's last capture. A 304 (archived as a revisit by the WARC middleware) is answered with
+    the archived page, flagged ``unchanged``, so discovery and the pipelines go on as usual.
+    Off with ``GOVCRAWL_FULL``."""
+
+    def __init__(self, archive: ArchiveExtension, enabled: bool) -> None:
+        self.archive = archive
+        self.enabled = enabled
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        return cls(ArchiveExtension.of(crawler),
+                   settings.getbool("GOVCRAWL_CONDITIONAL") and not settings.getbool("GOVCRAWL_FULL"))
+
+    def process_request(self, request: Request) -> None:
+        if not self.enabled or request.method != "GET" or request.meta.get("no_conditional"):
+            return
+        prior = self.archive.priors.get(request.url)
+        if prior is None or prior.original is None or not (prior.etag or prior.last_modified):
+            return
+        if prior.etag:
+            request.headers[b"If-None-Match"] = prior.etag
+        if prior.last_modified:
+            request.headers[b"If-Modified-Since"] = prior.last_modified
+        request.meta["conditional"] = True
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status != 304 or not request.meta.get("conditional"):
+            return response
+        prior = self.archive.priors[request.url]
+        try:
+            return archived_response(request, prior, ["unchanged", "not_modified"])
+        except (OSError, ValueError) as exc:
+            # The archived copy is gone or unreadable: fetch the page whole this time.
+            self.archive.problem("archive_read_error", f"{exc}; fetching again without validators",
+                                 url=request.url)
+            headers = request.headers.copy()
+            for name in _VALIDATOR_HEADERS:
+                headers.pop(name, None)
+            return request.replace(headers=headers, dont_filter=True,
+                                   meta={**request.meta, "no_conditional": True, "conditional": False})
+
+
+class ResumeReplayMiddleware:
+    """A resumed crawl answers what it already fetched before the stop from its own archive, so
+    nothing completed is downloaded again while discovery walks back to where it stopped."""
+
+    def __init__(self, archive: ArchiveExtension) -> None:
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(ArchiveExtension.of(crawler))
+
+    def process_request(self, request: Request) -> Response | None:
+        prior = self.archive.resumed.get(request.url) if request.method == "GET" else None
+        if prior is None or request.meta.get("no_replay"):
+            return None
+        flags = ["from_archive"] + (["unchanged"] if prior.record_type == "revisit" else [])
+        try:
+            response = archived_response(request, prior, flags)
+        except (OSError, ValueError) as exc:
+            self.archive.problem("archive_read_error", f"{exc}; fetching again", url=request.url)
+            return None
+        request.meta["capture_id"] = (prior.original.record_id if prior.original is not None
+                                      else prior.capture_id)
+        self.archive.crawler.stats.inc_value("govcrawl/replayed_from_archive")
         return response
 
 

@@ -77,12 +77,29 @@ GOVCRAWL_EXTRACT_WORKERS = 0
 # Seconds one page's extraction may take; past it the workers are replaced and the page flagged.
 GOVCRAWL_EXTRACT_TIMEOUT = 60.0
 
+# --- re-crawls ---------------------------------------------------------------------------
+# Ask with If-None-Match / If-Modified-Since for pages captured before (304 → revisit record).
+GOVCRAWL_CONDITIONAL = True
+# Stop paginating a list once a page of it is unchanged and holds only reports already known.
+GOVCRAWL_EARLY_STOP = True
+# Walk and download everything (no validators, no early stop); `govcrawl crawl --full`.
+GOVCRAWL_FULL = False
+# `govcrawl crawl --resume`: continue the interrupted run (the CLI finds it and sets its id).
+GOVCRAWL_RESUME = False
+GOVCRAWL_RESUME_RUN = 0
+# Set by the CLI once it has repaired the archive; otherwise the crawl does it when it opens.
+GOVCRAWL_ARCHIVE_PREPARED = False
+
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's cookie middleware asks tldextract, which downloads the Public Suffix List.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "govcrawl.middlewares.OfflineCookiesMiddleware": 700,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "govcrawl.middlewares.BackoffRetryMiddleware": 550,
+    # A resumed run answers what it fetched before the stop from its archive.
+    "govcrawl.middlewares.ResumeReplayMiddleware": 890,
+    # Validators out; a 304 comes back (after the WARC middleware archived it) as the archived page.
+    "govcrawl.middlewares.ConditionalRequestMiddleware": 900,
     # Closest to the downloader: sees every exchange raw (robots.txt, redirect hops, gzip bodies).
     "govcrawl.middlewares.WarcCaptureMiddleware": 950,
 }

@@ -18,7 +18,7 @@ from scrapy.exceptions import DropItem
 
 from govcrawl.discovery.titles import is_report_title
 from govcrawl.extensions import ArchiveExtension
-from govcrawl.items import ReportPage
+from govcrawl.items import ReportPage, ReportSeen
 from govcrawl.report.analyse import analyse_page
 from govcrawl.report.fields import read_fields
 
@@ -95,7 +95,9 @@ class ExtractPipeline:
         finally:
             _kill(solo)
 
-    async def process_item(self, item: ReportPage) -> ReportPage:
+    async def process_item(self, item: ReportPage | ReportSeen) -> ReportPage | ReportSeen:
+        if isinstance(item, ReportSeen):
+            return item  # unchanged: nothing to extract
         archive = ArchiveExtension.of(self.crawler)
         try:
             item.extracted = await self._extract(item)

@@ -5,7 +5,7 @@
 ...     os.environ["http_proxy"] = web.proxy_url
 """
 
-from .model import ExpectedReport, LoggedRequest, Page, SiteEntry
+from .model import ExpectedReport, LoggedRequest, Page, Revision, SiteEntry
 from .portals import build_demo_web, build_large_web, build_test_web
 from .server import SimulatedWeb
 
@@ -15,6 +15,7 @@ __all__ = [
     "SiteEntry",
     "LoggedRequest",
     "Page",
+    "Revision",
     "build_test_web",
     "build_demo_web",
     "build_large_web",

@@ -16,6 +16,7 @@ __all__ = [
     "Page",
     "VirtualHost",
     "DynamicHandler",
+    "Revision",
     "registered_domain",
 ]
 
@@ -62,6 +63,25 @@ class LoggedRequest:
     status: int
     headers: dict
     at: float
+    bytes_sent: int = 0  # status line, header block and body as written to the socket
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What one :meth:`SimulatedWeb.revise` changed (revisions are numbered from 1).
+
+    ``edited``: reports whose page text changed (same URL, later Last-Modified, new ETag);
+    ``added``: new reports, also appended to ``expected_reports``; ``lists``: list/column pages
+    re-rendered to link the added reports (aliases included); ``changed``: every static URL
+    whose response changed or appeared, sorted — exactly edited + added + lists.
+    """
+
+    number: int
+    at: dt.datetime
+    edited: list[ExpectedReport]
+    added: list[ExpectedReport]
+    lists: list[str]
+    changed: list[str]
 
 
 _TEXT_TYPES = ("text/", "application/xml", "application/javascript", "application/json")

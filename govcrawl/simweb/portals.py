@@ -6,8 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 from .content import ReportSeries, ReportSpec, distractor_html, news_item, seed_html, stable_rng
+from .revise import Reviser
 from .server import SimulatedWeb
-from .styles import Item, JcmsSite, PlainSite, PlatformSite, SimpleSite, SiteConfig, TrsSite, Unit
+from .styles import (
+    BaseSite,
+    Item,
+    JcmsSite,
+    PlainSite,
+    PlatformSite,
+    SimpleSite,
+    SiteConfig,
+    TrsSite,
+    Unit,
+)
 
 __all__ = ["build_test_web", "build_demo_web", "build_large_web"]
 
@@ -621,17 +632,37 @@ def _fuxin(series: ReportSeries) -> SiteConfig:
 
 
 # ============================================================================ builders
+def _built(site: BaseSite) -> BaseSite:
+    site.build()
+    return site
+
+
+def _revisable(web: SimulatedWeb, sites: list[BaseSite], series: ReportSeries) -> None:
+    """Attach the reviser behind ``web.revise()`` (departments as in the large web)."""
+    web.reviser = Reviser(web, sites, series, report, _DEPTS)
+
+
 def build_test_web() -> SimulatedWeb:
-    """Five portals (six hosts) covering every quirk the crawler must handle. Deterministic."""
+    """Five portals (six hosts) covering every quirk the crawler must handle. Deterministic.
+
+    ``web.revise()`` edits reports on all portals and adds new ones to 沧源 (TRS), 师宗
+    (jcms) and 景县 (plain ASP) — the portals without a site-search trap.
+    """
     web = SimulatedWeb("test")
     series = ReportSeries()
-    TrsSite(web, _cangyuan(series)).build()
-    JcmsSite(web, _shizong(series)).build()
-    PlainSite(web, _jingxian(series)).build()
+    # built one after the other: configs render reports, and the series' order matters
+    sites = [
+        _built(TrsSite(web, _cangyuan(series))),
+        _built(JcmsSite(web, _shizong(series))),
+        _built(PlainSite(web, _jingxian(series))),
+    ]
     www, xxgk = _lueyang(series)
-    SimpleSite(web, www).build()
-    PlatformSite(web, xxgk).build()
-    SimpleSite(web, _fuxin(series)).build()
+    sites += [
+        _built(SimpleSite(web, www)),
+        _built(PlatformSite(web, xxgk)),
+        _built(SimpleSite(web, _fuxin(series))),
+    ]
+    _revisable(web, sites, series)
     web.host("www.jingxian.gov.cn").extra_headers.append(("X-Powered-By", "ASP.NET"))
     # A session cookie, as ASP portals send: exercises the cookie jar (and its Public Suffix lookups).
     web.host("www.jingxian.gov.cn").extra_headers.append(("Set-Cookie", "ASPSESSIONIDQSTCRDAB=KDLFHPBCJMNO; path=/"))
@@ -642,8 +673,11 @@ def build_demo_web() -> SimulatedWeb:
     """Two portals (TRS + jcms), eight reports, one calendar trap: for ``govcrawl demo``."""
     web = SimulatedWeb("demo")
     series = ReportSeries()
-    TrsSite(web, _cangyuan(series, demo=True)).build()
-    JcmsSite(web, _shizong(series, demo=True)).build()
+    sites = [
+        _built(TrsSite(web, _cangyuan(series, demo=True))),
+        _built(JcmsSite(web, _shizong(series, demo=True))),
+    ]
+    _revisable(web, sites, series)
     return web
 
 
@@ -770,11 +804,14 @@ def build_large_web(
 
     Hosts ``www.county001.gov.cn`` …; each has ``reports_per_portal`` reports (own reports,
     departments, a 乡镇 sub-column), three distractors and 24 news items. With the defaults
-    more than 2,000 pages. ``traps=True`` adds a trap to every tenth portal.
+    more than 2,000 pages. ``traps=True`` adds a trap to every tenth portal. Revisable
+    (``web.revise()``) like the test web.
     """
     web = SimulatedWeb("large")
     series = ReportSeries()
+    sites: list[BaseSite] = []
     for i in range(n_portals):
         cfg = _large_portal(series, i, reports_per_portal, traps)
-        (TrsSite, JcmsSite, PlainSite)[i % 3](web, cfg).build()
+        sites.append(_built((TrsSite, JcmsSite, PlainSite)[i % 3](web, cfg)))
+    _revisable(web, sites, series)
     return web

@@ -12,9 +12,21 @@ import time
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from os import PathLike
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .model import ExpectedReport, LoggedRequest, Page, SiteEntry, VirtualHost, registered_domain
+from .model import (
+    ExpectedReport,
+    LoggedRequest,
+    Page,
+    Revision,
+    SiteEntry,
+    VirtualHost,
+    registered_domain,
+)
+
+if TYPE_CHECKING:
+    from .revise import Reviser
 
 __all__ = ["SimulatedWeb"]
 
@@ -50,6 +62,10 @@ class SimulatedWeb:
         #: registered domains served (``cangyuan.gov.cn`` …)
         self.domains: set[str] = set()
         self.request_log: list[LoggedRequest] = []
+        #: set by the builders that support :meth:`revise`
+        self.reviser: Reviser | None = None
+        #: revisions made so far, oldest first
+        self.revisions: list[Revision] = []
         self._log_lock = threading.Lock()
         self._fail_counts: dict[tuple[str, str], int] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -86,6 +102,14 @@ class SimulatedWeb:
     def urls(self) -> list[str]:
         """Every prebuilt URL (static pages only)."""
         return [f"http://{h}{t}" for h, vh in self.hosts.items() for t in vh.pages]
+
+    def revise(self, edit: int = 3, add: int = 3) -> Revision:
+        """Revise the web in place (it may be serving): edit ``edit`` published reports and
+        publish ``add`` new ones, touching no other page. Deterministic; each call makes a
+        further revision. See :class:`~govcrawl.simweb.revise.Reviser`."""
+        if self.reviser is None:
+            raise RuntimeError(f"simulated web {self.name!r} was not built revisable")
+        return self.reviser.revise(edit=edit, add=add)
 
     def write_sites_csv(self, path: str | PathLike) -> None:
         """Write ``sites`` as CSV with header ``name,url,level,region_code``."""
@@ -377,16 +401,6 @@ class _Handler(BaseHTTPRequestHandler):
         body: bool,
         truncate_at: int | None = None,
     ) -> None:
-        self.server.web._log(
-            LoggedRequest(
-                method=self.command,
-                url=url,
-                host=host,
-                status=status,
-                headers={k: v for k, v in self.headers.items()},
-                at=time.time(),
-            )
-        )
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -398,6 +412,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._headers_buffer.append(b"\r\n")
         if body and payload and status != 304:
             self._headers_buffer.append(payload if truncate_at is None else payload[:truncate_at])
+        # Logged before the client can see the answer, so a test reading the log after its
+        # request returned always finds it.
+        self.server.web._log(
+            LoggedRequest(
+                method=self.command,
+                url=url,
+                host=host,
+                status=status,
+                headers={k: v for k, v in self.headers.items()},
+                at=time.time(),
+                bytes_sent=sum(len(chunk) for chunk in self._headers_buffer),
+            )
+        )
         self.flush_headers()
         if truncate_at is not None:
             self.close_connection = True

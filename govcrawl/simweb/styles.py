@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote
 
@@ -19,6 +20,7 @@ from .server import SimulatedWeb
 __all__ = [
     "Item",
     "Unit",
+    "Column",
     "SiteConfig",
     "TrsSite",
     "JcmsSite",
@@ -57,11 +59,29 @@ class Item:
     aid: int | None = None  # forced article id (URL schemes that carry one)
     url: str = ""  # final absolute URL (assigned by the style)
     href: str = ""  # href as written in the list (assigned by the style)
+    modified: dt.datetime | None = None  # Last-Modified of a revised page (default: stamp)
 
     @property
     def stamp(self) -> dt.datetime:
         hh, mm = (int(x) for x in self.time.split(":"))
         return dt.datetime(self.date.year, self.date.month, self.date.day, hh, mm)
+
+
+@dataclass
+class Column:
+    """A list column as built, kept so a revision can publish into it and re-render its lists.
+
+    ``items`` is newest first (the jcms data proxy reads the same list object); ``place``
+    assigns an item's URL the way this column's CMS does; ``render`` (re)registers the
+    column's list page(s) from ``items`` and returns their URLs (aliases included).
+    """
+
+    key: str
+    name: str
+    crumbs: list[tuple[str, str]]
+    items: list[Item]
+    place: Callable[[Item], None]
+    render: Callable[[], list[str]]
 
 
 @dataclass
@@ -159,6 +179,10 @@ class BaseSite:
         )
         self._next_id = cfg.ids
         self.articles: list[Item] = []  # every served article (for search results)
+        #: re-renderable list columns by key ("reports", "townships", "news", "finance")
+        self.columns: dict[str, Column] = {}
+        #: served article URL -> (item, column name, crumbs): what re-rendering it needs
+        self.served: dict[str, tuple[Item, str, list[tuple[str, str]]]] = {}
 
     # ------------------------------------------------------------ helpers
     def url(self, target: str) -> str:
@@ -345,42 +369,68 @@ class BaseSite:
             f'<meta name="ContentSource" content="{esc(item.source or item.issuer or c.site_name)}">'
         )
 
-    def serve_item(self, item: Item, column: str, crumbs: list[tuple[str, str]]) -> None:
-        """Register the page behind a list item and its ground truth."""
+    def serve_item(
+        self, item: Item, column: str, crumbs: list[tuple[str, str]]
+    ) -> ExpectedReport | None:
+        """Register the page behind a list item and its ground truth (returned for reports)."""
         if item.kind == "dead":
             self.web.dead_urls.add(item.url)
-            return
+            return None
         if item.kind == "attachment":
             self.web.add_page(
                 item.url, Page(_TINY_PDF, content_type="application/pdf", last_modified=item.stamp)
             )
             self.web.attachment_urls.add(item.url)
-            return
-        html_text = self.article_html(item, column, crumbs)
-        page = self.make_page(html_text, item.stamp)
-        self.web.add_page(item.url, page)
+            return None
+        self.served[item.url] = (item, column, crumbs)
+        self.render_item(item)
         if item.redirect_from:
             self.redirect(item.redirect_from, item.url)
+        expected = None
         if item.kind == "report":
             assert item.year is not None
-            self.web.expected_reports.append(
-                ExpectedReport(
-                    url=item.url,
-                    title=item.title,
-                    year=item.year,
-                    region=item.region,
-                    admin_level=item.level,
-                    agency=item.agency,
-                    published=item.date,
-                    issuer=item.issuer,
-                    stats=item.stats,
-                )
+            expected = ExpectedReport(
+                url=item.url,
+                title=item.title,
+                year=item.year,
+                region=item.region,
+                admin_level=item.level,
+                agency=item.agency,
+                published=item.date,
+                issuer=item.issuer,
+                stats=item.stats,
             )
+            self.web.expected_reports.append(expected)
         elif item.kind == "distractor":
             self.web.distractor_urls.add(item.url)
         elif item.kind == "disallowed":
             self.web.robots_disallowed_urls.add(item.url)
         self.articles.append(item)
+        return expected
+
+    def render_item(self, item: Item) -> None:
+        """(Re)register the article page of a served item from its current body."""
+        _, column, crumbs = self.served[item.url]
+        html_text = self.article_html(item, column, crumbs)
+        self.web.add_page(item.url, self.make_page(html_text, item.modified or item.stamp))
+
+    def publish(self, key: str, item: Item) -> tuple[ExpectedReport | None, list[str]]:
+        """Publish a new item into column ``key`` as the CMS would: place it (a fresh id),
+        serve its page, then re-render the column's list pages (their URLs are returned)."""
+        col = self.columns[key]
+        col.place(item)
+        # forced ids (``aid``) of the bundled data may lie ahead of the id sequence
+        while item.url in self.served or self.target(item.url) in self.vh.pages:
+            item.aid = self.new_id()
+            col.place(item)
+        # the page is served before any list links it: the web may be serving meanwhile
+        expected = self.serve_item(item, col.name, col.crumbs)
+        col.items[:] = _sorted([*col.items, item])
+        return expected, col.render()
+
+    def target(self, url: str) -> str:
+        """Origin-form target (path + query) of an absolute URL on this host."""
+        return url.removeprefix(f"http://{self.host}") or "/"
 
     def article_html(self, item: Item, column: str, crumbs: list[tuple[str, str]]) -> str:
         raise NotImplementedError
@@ -606,24 +656,38 @@ class TrsSite(BaseSite):
         *,
         tabs: str = "",
         per_page: int | None = None,
+        key: str | None = None,
     ) -> None:
         items = _sorted(items)
         for it in items:
             self.item_paths(it, directory)
-        pages = _chunks(items, per_page or self.cfg.per_page)
-        for i, chunk in enumerate(pages):
-            body = (
-                f'{self.sidebar()}<div class="right"><div class="lm-title"><span>{esc(name)}</span></div>'
-                f"{tabs}{self.list_block(chunk)}\n"
-                f'<div class="page"><script>createPageHTML({len(pages)}, {i}, "index", "html");</script></div>'
-                "</div>"
-            )
-            html_text = self.layout(name, body, crumbs=crumbs, column=name)
-            fail = 1 if self.cfg.flaky_list_page == i and directory == self.column_dir else 0
-            if i == 0:
-                self.add_dir(directory, html_text, _newest(chunk), fail_first=fail)
-            else:
-                self.add(f"{directory}index_{i}.html", html_text, _newest(chunk), fail_first=fail)
+
+        def render() -> list[str]:
+            pages = _chunks(items, per_page or self.cfg.per_page)
+            urls: list[str] = []
+            for i, chunk in enumerate(pages):
+                body = (
+                    f'{self.sidebar()}<div class="right"><div class="lm-title"><span>{esc(name)}</span></div>'
+                    f"{tabs}{self.list_block(chunk)}\n"
+                    f'<div class="page"><script>createPageHTML({len(pages)}, {i}, "index", "html");</script></div>'
+                    "</div>"
+                )
+                html_text = self.layout(name, body, crumbs=crumbs, column=name)
+                fail = 1 if self.cfg.flaky_list_page == i and directory == self.column_dir else 0
+                if i == 0:
+                    self.add_dir(directory, html_text, _newest(chunk), fail_first=fail)
+                    urls += [self.url(f"{directory}index.html"), self.url(directory)]
+                else:
+                    target = f"{directory}index_{i}.html"
+                    self.add(target, html_text, _newest(chunk), fail_first=fail)
+                    urls.append(self.url(target))
+            return urls
+
+        col = Column(
+            key or directory, name, crumbs, items, lambda it: self.item_paths(it, directory), render
+        )
+        self.columns[col.key] = col
+        render()
         for it in items:
             self.serve_item(it, name, crumbs)
 
@@ -655,13 +719,14 @@ class TrsSite(BaseSite):
                 f'<div class="tabs"><a class="on" href="{self.column_dir}">县政府及部门</a>'
                 f'<a href="{self.township_dir}">{esc(c.township_column_name)}</a></div>'
             )
-        self.column(self.column_dir, "政府信息公开年报", c.reports, nb, tabs=tabs)
+        self.column(self.column_dir, "政府信息公开年报", c.reports, nb, tabs=tabs, key="reports")
         if c.townships:
             self.column(
                 self.township_dir,
                 c.township_column_name,
                 c.townships,
                 nb + [(c.township_column_name, self.township_dir)],
+                key="townships",
             )
         if c.finance:
             self.column(
@@ -669,10 +734,13 @@ class TrsSite(BaseSite):
                 "财政信息",
                 c.finance,
                 fdzd + [("财政信息", "/zwgk/fdzdgknr/czxx/")],
+                key="finance",
             )
         else:
             self.stub("/zwgk/fdzdgknr/czxx/", "财政信息", "暂无信息。", fdzd + [("财政信息", "")])
-        self.column("/xwdt/", "新闻动态", c.news, [("新闻动态", "/xwdt/")], per_page=15)
+        self.column(
+            "/xwdt/", "新闻动态", c.news, [("新闻动态", "/xwdt/")], per_page=15, key="news"
+        )
         # section pages
         sub = [
             ("机构职能", "/zwgk/fdzdgknr/jgzn/"),
@@ -849,21 +917,35 @@ class JcmsSite(BaseSite):
         return f'<div class="left-nav"><h3>政务公开</h3><ul>{lis}</ul></div>'
 
     def column(
-        self, col: int, name: str, items: list[Item], crumbs: list[tuple[str, str]], tabs: str = ""
+        self,
+        col: int,
+        name: str,
+        items: list[Item],
+        crumbs: list[tuple[str, str]],
+        tabs: str = "",
+        *,
+        key: str | None = None,
     ) -> None:
         items = _sorted(items)
         for it in items:
             self.item_paths(it, col)
+        # the data proxy reads this very list, so a publish (in place) shows there too
         self._stores[col] = items
-        body = (
-            f'{self.sidebar()}<div class="right-box"><div class="lm-name">{esc(name)}</div>{tabs}'
-            f'<div class="list-box"><ul class="list" id="list_{col}"></ul>{self.datastore(col, items)}</div></div>'
+
+        def render() -> list[str]:
+            body = (
+                f'{self.sidebar()}<div class="right-box"><div class="lm-name">{esc(name)}</div>{tabs}'
+                f'<div class="list-box"><ul class="list" id="list_{col}"></ul>{self.datastore(col, items)}</div></div>'
+            )
+            target = f"/col/col{col}/index.html"
+            self.add(target, self.layout(name, body, crumbs=crumbs, column=name), _newest(items))
+            return [self.url(target)]
+
+        entry = Column(
+            key or str(col), name, crumbs, items, lambda it: self.item_paths(it, col), render
         )
-        self.add(
-            f"/col/col{col}/index.html",
-            self.layout(name, body, crumbs=crumbs, column=name),
-            _newest(items),
-        )
+        self.columns[entry.key] = entry
+        render()
         for it in items:
             self.serve_item(it, name, crumbs)
 
@@ -940,7 +1022,7 @@ class JcmsSite(BaseSite):
                 f'<a href="/col/col{tw_col}/index.html">{esc(c.township_column_name)}</a></div>'
             )
         trap = self.trap_links()
-        self.column(nb_col, "政府信息公开年报", c.reports, nb, tabs=tabs + trap)
+        self.column(nb_col, "政府信息公开年报", c.reports, nb, tabs=tabs + trap, key="reports")
         if c.townships:
             self.column(
                 tw_col,
@@ -948,14 +1030,23 @@ class JcmsSite(BaseSite):
                 c.townships,
                 nb + [(c.township_column_name, f"/col/col{tw_col}/index.html")],
                 tabs=trap,
+                key="townships",
             )
         self.column(
-            self.COL_NEWS, "新闻中心", c.news, [("新闻中心", f"/col/col{self.COL_NEWS}/index.html")]
+            self.COL_NEWS,
+            "新闻中心",
+            c.news,
+            [("新闻中心", f"/col/col{self.COL_NEWS}/index.html")],
+            key="news",
         )
         fd_links = ""
         if c.finance:
             self.column(
-                4531, "财政预决算", c.finance, zwgk + [("财政预决算", "/col/col4531/index.html")]
+                4531,
+                "财政预决算",
+                c.finance,
+                zwgk + [("财政预决算", "/col/col4531/index.html")],
+                key="finance",
             )
             fd_links = '<ul><li><a href="/col/col4531/index.html">财政预决算</a></li></ul>'
         self.stub(
@@ -1102,36 +1193,49 @@ class PlainSite(BaseSite):
         crumbs: list[tuple[str, str]],
         *,
         sidebar: bool = True,
+        key: str | None = None,
     ) -> None:
         items = _sorted(items)
         for it in items:
             self.item_paths(it, directory)
-        pages = _chunks(items, self.cfg.per_page)
-        for i, chunk in enumerate(pages, start=1):
-            rows = "\n".join(
-                f'<tr><td height="28">·<a href="{it.href}" target="_blank">{esc(it.title)}</a></td>'
-                f'<td width="100" align="right">{_ymd(it.date)}</td></tr>'
-                for it in chunk
-            )
-            main = (
-                f'<td valign="top" class="right"><div class="lm">{esc(name)}</div>'
-                f'<table width="100%" class="list">\n{rows}\n</table>{self.pager(i, len(pages), len(items))}</td>'
-            )
-            body = (
-                '<table width="100%"><tr>'
-                + (self.sidebar() if sidebar else "")
-                + main
-                + "</tr></table>"
-            )
-            fail = 1 if self.cfg.flaky_list_page == i - 1 and directory == self.list_dir else 0
-            aliases = (f"{directory}list.asp",) if i == 1 else ()
-            self.add(
-                f"{directory}list.asp?page={i}",
-                self.layout(name, body, crumbs=crumbs),
-                _newest(chunk),
-                aliases=aliases,
-                fail_first=fail,
-            )
+
+        def render() -> list[str]:
+            pages = _chunks(items, self.cfg.per_page)
+            urls: list[str] = []
+            for i, chunk in enumerate(pages, start=1):
+                rows = "\n".join(
+                    f'<tr><td height="28">·<a href="{it.href}" target="_blank">{esc(it.title)}</a></td>'
+                    f'<td width="100" align="right">{_ymd(it.date)}</td></tr>'
+                    for it in chunk
+                )
+                main = (
+                    f'<td valign="top" class="right"><div class="lm">{esc(name)}</div>'
+                    f'<table width="100%" class="list">\n{rows}\n</table>{self.pager(i, len(pages), len(items))}</td>'
+                )
+                body = (
+                    '<table width="100%"><tr>'
+                    + (self.sidebar() if sidebar else "")
+                    + main
+                    + "</tr></table>"
+                )
+                fail = 1 if self.cfg.flaky_list_page == i - 1 and directory == self.list_dir else 0
+                aliases = (f"{directory}list.asp",) if i == 1 else ()
+                target = f"{directory}list.asp?page={i}"
+                self.add(
+                    target,
+                    self.layout(name, body, crumbs=crumbs),
+                    _newest(chunk),
+                    aliases=aliases,
+                    fail_first=fail,
+                )
+                urls += [self.url(target), *(self.url(a) for a in aliases)]
+            return urls
+
+        col = Column(
+            key or directory, name, crumbs, items, lambda it: self.item_paths(it, directory), render
+        )
+        self.columns[col.key] = col
+        render()
         for it in items:
             self.serve_item(it, name, crumbs)
 
@@ -1176,9 +1280,15 @@ class PlainSite(BaseSite):
             "信息公开年报",
             c.reports + c.townships,
             xxgk + [("信息公开年报", self.list_dir + "list.asp?page=1")],
+            key="reports",
         )
         self.column(
-            "/news/", "新闻中心", c.news, [("新闻中心", "/news/list.asp?page=1")], sidebar=False
+            "/news/",
+            "新闻中心",
+            c.news,
+            [("新闻中心", "/news/list.asp?page=1")],
+            sidebar=False,
+            key="news",
         )
         if c.finance:
             self.column(
@@ -1186,6 +1296,7 @@ class PlainSite(BaseSite):
                 "财政资金",
                 c.finance,
                 xxgk + [("财政资金", "/xxgk/czzj/list.asp?page=1")],
+                key="finance",
             )
         self.add("/xxgk/index.html", self.xxgk_index_html(), aliases=("/xxgk/",))
         self.stub(

@@ -23,7 +23,7 @@ from govcrawl.discovery.plan import Limits, Role, Step, plan
 from govcrawl.discovery.scope import registered_domain
 from govcrawl.encoding import decode_html
 from govcrawl.extensions import ArchiveExtension
-from govcrawl.items import ReportPage
+from govcrawl.items import ReportPage, ReportSeen
 from govcrawl.middlewares import slow_down_host
 from govcrawl.sites import Site, SiteError, iter_site_args
 
@@ -47,6 +47,7 @@ class AnnualReportsSpider(Spider):
         self.allowed_domains = sorted(set(self.domains.values()))
         self.requests_per_site: Counter[str] = Counter()
         self.over_budget: set[str] = set()
+        self.early_stop = True
 
     @property
     def archive(self) -> ArchiveExtension:
@@ -68,6 +69,8 @@ class AnnualReportsSpider(Spider):
         if not self.site_list:
             self.logger.error("No usable site: give sites=FILE.csv or site=URL")
         self.limits = self._limits()
+        settings = self.crawler.settings
+        self.early_stop = settings.getbool("GOVCRAWL_EARLY_STOP") and not settings.getbool("GOVCRAWL_FULL")
         for site in self.site_list:
             row = db.upsert_site(self.archive.session, name=site.name, url=site.url,
                                  domain=self.domains[site.url], admin_level=site.level,
@@ -109,6 +112,9 @@ class AnnualReportsSpider(Spider):
         budget = self.crawler.settings.getint("GOVCRAWL_MAX_REQUESTS_PER_SITE")
         steps = plan(html, response.url, response.meta["role"], response.meta["hops"],
                      domains=(self.domains[site.url],), limits=self.limits)
+        if self.early_stop and self._list_exhausted(response, steps):
+            steps = [step for step in steps if step.role is not Role.LIST]
+            self.crawler.stats.inc_value("govcrawl/early_stops")
         for step in steps:
             if self.requests_per_site[site.url] >= budget:
                 if site.url not in self.over_budget:
@@ -118,8 +124,21 @@ class AnnualReportsSpider(Spider):
             self.requests_per_site[site.url] += 1
             yield self._request(site, step)
 
-    def parse_report(self, response: Response) -> Iterator[ReportPage]:
+    def _list_exhausted(self, response: Response, steps: list[Step]) -> bool:
+        """A list page that is unchanged since the last crawl and links only reports known
+        before this run: the older pages behind it are not walked again."""
+        if response.meta["role"] not in (Role.COLUMN, Role.LIST) or "unchanged" not in response.flags:
+            return False
+        reports = [step.url for step in steps if step.role is Role.REPORT]
+        return bool(reports) and all(url in self.archive.priors for url in reports)
+
+    def parse_report(self, response: Response) -> Iterator[ReportPage | ReportSeen]:
         if self._is_wall(response):
+            return
+        capture_id = response.meta.get("capture_id")
+        replayed = "unchanged" in response.flags or "from_archive" in response.flags
+        if replayed and capture_id and self.archive.stored_reports.get(response.url) == capture_id:
+            yield ReportSeen(url=response.url, capture_id=capture_id, fetched_at=datetime.now(UTC))
             return
         content_type = response.headers.get(b"Content-Type", b"") or b""
         yield ReportPage(
@@ -130,7 +149,8 @@ class AnnualReportsSpider(Spider):
             site_name=response.meta["site_name"],
             listed_title=response.meta["link_text"],
             fetched_at=datetime.now(UTC),
-            capture_id=response.meta.get("capture_id"),
+            capture_id=capture_id,
+            payload_digest=response.meta.get("payload_digest"),
             flags=["truncated_capture"] if "dataloss" in response.flags else [],
         )
 

@@ -1,0 +1,38 @@
+"""``govcrawl history URL``: the versions of one report and a text diff between them."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import Capture, Report
+
+
+def _stamp(moment: datetime) -> str:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def history_lines(session: Session, url: str, context: int = 1) -> list[str] | None:
+    """One line per version (when first and last seen, its WARC record), then the unified diff of
+    each version's text against the one before. None when the URL is not a stored report."""
+    report = session.scalar(select(Report).where(Report.url == url))
+    if report is None:
+        return None
+    lines = [f"{report.title or report.listed_title or url}", url,
+             f"{len(report.versions)} version(s); first seen {_stamp(report.first_seen)}, "
+             f"last seen {_stamp(report.last_seen)}"]
+    for n, version in enumerate(report.versions, 1):
+        capture = session.get(Capture, version.capture_id) if version.capture_id else None
+        where = f"{capture.warc_file}:{capture.warc_offset}" if capture else "no capture"
+        lines.append(f"  v{n}  {_stamp(version.seen_at)} … {_stamp(version.last_seen_at)}  "
+                     f"{len(version.text)} chars  {where}")
+    for n in range(1, len(report.versions)):
+        old, new = report.versions[n - 1], report.versions[n]
+        lines.append("")
+        lines.extend(difflib.unified_diff(
+            old.text.splitlines(), new.text.splitlines(), fromfile=f"v{n} {_stamp(old.seen_at)}",
+            tofile=f"v{n + 1} {_stamp(new.seen_at)}", n=context, lineterm=""))
+    return lines

@@ -1,0 +1,103 @@
+"""What earlier crawls captured, per URL: validators for conditional requests, the original a
+revisit record refers to, and the archived response a resumed crawl replays instead of refetching."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import Capture
+from archive.warc import Original, read_record
+
+# Chunk size of IN (…) lookups (SQLite allows 32766 variables; stay far below).
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class PriorCapture:
+    """The latest usable capture of a URL and the response record holding its payload."""
+
+    capture_id: str
+    url: str
+    status: int
+    record_type: str
+    fetched_at: datetime
+    etag: str | None
+    last_modified: str | None
+    original: Original | None  # None: the payload record could not be found
+    body_file: str | None
+    body_offset: int | None
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes  # as received (content-encoding kept)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives naive datetimes back; every timestamp we store is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
+def load_priors(session: Session, *, runs: Collection[int] | None = None,
+                exclude_runs: Collection[int] = (), statuses: Collection[int] = (200, 304),
+                ) -> dict[str, PriorCapture]:
+    """Latest GET capture per URL with one of ``statuses`` (whole transfers only), with the
+    response record it rests on (itself, or the original of a revisit)."""
+    query = select(Capture.id, Capture.url, Capture.status, Capture.record_type,
+                   Capture.fetched_at, Capture.etag, Capture.last_modified,
+                   Capture.payload_digest, Capture.warc_file, Capture.warc_offset,
+                   Capture.refers_to).where(
+        Capture.method == "GET", Capture.status.in_(list(statuses)),
+        Capture.truncated.is_(None))
+    if runs is not None:
+        query = query.where(Capture.run_id.in_(list(runs)))
+    if exclude_runs:
+        query = query.where(Capture.run_id.not_in(list(exclude_runs)))
+    latest: dict[str, tuple] = {}
+    for row in session.execute(query.order_by(Capture.fetched_at, Capture.id)):
+        latest[row.url] = row
+    wanted = sorted({row.refers_to for row in latest.values()
+                     if row.record_type == "revisit" and row.refers_to})
+    originals: dict[str, tuple] = {}
+    for chunk in _chunks(wanted):
+        for row in session.execute(
+                select(Capture.id, Capture.url, Capture.fetched_at, Capture.payload_digest,
+                       Capture.warc_file, Capture.warc_offset).where(Capture.id.in_(chunk))):
+            originals[row.id] = row
+    priors = {}
+    for url, row in latest.items():
+        base = row if row.record_type == "response" else originals.get(row.refers_to)
+        original = None if base is None else Original(
+            base.id, base.url, _aware(base.fetched_at), base.payload_digest)
+        priors[url] = PriorCapture(
+            capture_id=row.id, url=url, status=row.status, record_type=row.record_type,
+            fetched_at=_aware(row.fetched_at), etag=row.etag, last_modified=row.last_modified,
+            original=original,
+            body_file=None if base is None else base.warc_file,
+            body_offset=None if base is None else base.warc_offset)
+    return priors
+
+
+def stored_response(prior: PriorCapture) -> StoredResponse:
+    """The archived response of ``prior`` (for a revisit, its original), raw as received.
+
+    Raises OSError or ValueError when the record cannot be read."""
+    if prior.body_file is None or prior.body_offset is None:
+        raise ValueError(f"no archived payload for {prior.url}")
+    record, body = read_record(prior.body_file, prior.body_offset)
+    if record.http_headers is None:
+        raise ValueError(f"record at {prior.body_file}:{prior.body_offset} has no HTTP headers")
+    status = int(record.http_headers.get_statuscode() or 0)
+    return StoredResponse(status, list(record.http_headers.headers), body)

@@ -10,6 +10,8 @@ $(BIN)/govcrawl: pyproject.toml
 	# A fresh venv's pip (23.x) skips lxml's html_clean extra that trafilatura needs: upgrade first.
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
+	# Debian tools the document readers use (catdoc for .doc/.wps); skipped with a warning if not root.
+	bash scripts/debian-packages.sh
 	touch $@
 
 # pywb replays our WARCs in the tests; it needs its own venv (its pins clash with Scrapy's).

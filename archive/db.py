@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.models import Base, Problem, Report, ReportCell, ReportVersion, Site
+from archive.models import Attachment, Base, Problem, Report, ReportCell, ReportVersion, Site
 
 
 def now() -> datetime:
@@ -80,6 +80,7 @@ def upsert_site(session: Session, *, name: str, url: str, domain: str,
 REPORT_FIELDS = (
     "title", "listed_title", "year", "published", "issuer", "region", "admin_level", "agency",
     "format", "text", "raw_text", "encoding", "meta", "stats", "flags", "capture_id", "site_id",
+    "page_part", "listed_date",
 )
 
 
@@ -123,6 +124,10 @@ def note_version(report: Report, *, text: str, capture_id: str | None, payload_d
     if latest is not None and latest.text_digest == digest:
         latest.last_seen_at = seen_at
         return "same"
+    if latest is not None and run_id is not None and latest.run_id == run_id:
+        # Completed within one run (a page, then its attachment): one version, filled in.
+        latest.text, latest.text_digest, latest.last_seen_at = text, digest, seen_at
+        return "same"
     report.versions.append(ReportVersion(
         capture_id=capture_id, run_id=run_id, payload_digest=payload_digest, text_digest=digest,
         text=text, seen_at=seen_at, last_seen_at=seen_at))
@@ -156,3 +161,25 @@ def set_cells(report: Report, cells: list[dict[str, Any]]) -> None:
 def record_problem(session: Session, kind: str, message: str, *, url: str | None = None,
                    run_id: int | None = None) -> None:
     session.add(Problem(run_id=run_id, at=now(), kind=kind, url=url, message=message))
+
+
+def upsert_attachment(session: Session, report_url: str, url: str, values: dict[str, Any],
+                      seen_at: datetime) -> Attachment:
+    """Insert or update the attachment ``url`` of the report at ``report_url``."""
+    with session.no_autoflush:
+        attachment = session.scalar(select(Attachment).where(
+            Attachment.report_url == report_url, Attachment.url == url))
+    if attachment is None:
+        attachment = Attachment(report_url=report_url, url=url, first_seen=seen_at)
+        session.add(attachment)
+    for key in ("link_text", "capture_id", "content_type", "kind", "pages", "flags", "part"):
+        if key in values:
+            setattr(attachment, key, values[key])
+    attachment.last_seen = seen_at
+    return attachment
+
+
+def attachments_of(session: Session, report_url: str) -> list[Attachment]:
+    """The documents of a report other than the report's own URL, in the order first seen."""
+    return list(session.scalars(select(Attachment).where(
+        Attachment.report_url == report_url, Attachment.url != report_url).order_by(Attachment.id)))

@@ -11,14 +11,14 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.models import Report
+from archive.models import Attachment, Capture, Report
 from govcrawl.report.analyse import STAT_KEYS
 
 FORMATS = ("jsonl", "csv", "cells")
 CSV_COLUMNS = (
     "url", "title", "year", "region", "admin_level", "agency", "issuer", "published", "format",
     *STAT_KEYS, "site", "warc_file", "warc_offset", "warc_length", "payload_digest", "fetched_at",
-    "first_seen", "last_seen", "flags", "text",
+    "first_seen", "last_seen", "flags", "attachments", "text",
 )
 CELL_COLUMNS = ("url", "year", "region", "admin_level", "agency", "table", "row", "column", "label",
                 "value_text", "value")
@@ -28,20 +28,28 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _capture(c: Capture | None, cwd: str | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {
+        "warc_file": os.path.relpath(c.warc_file, cwd or os.getcwd()),
+        "offset": c.warc_offset,
+        "length": c.warc_length,
+        "digest": c.payload_digest,
+        "fetched_at": _iso(c.fetched_at),
+        "status": c.status,
+        "record_id": c.id,
+    }
+
+
 def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
     """One report as a JSON-safe dict; ``capture.warc_file`` opens from ``cwd``."""
-    capture = None
-    if report.capture is not None:
-        c = report.capture
-        capture = {
-            "warc_file": os.path.relpath(c.warc_file, cwd or os.getcwd()),
-            "offset": c.warc_offset,
-            "length": c.warc_length,
-            "digest": c.payload_digest,
-            "fetched_at": _iso(c.fetched_at),
-            "status": c.status,
-            "record_id": c.id,
-        }
+    capture = _capture(report.capture, cwd)
+    attachments = [
+        {"url": a.url, "link_text": a.link_text, "content_type": a.content_type, "kind": a.kind,
+         "pages": a.pages, "flags": a.flags or [], "capture": _capture(a.capture, cwd)}
+        for a in report.attachments
+    ]
     return {
         "url": report.url,
         "title": report.title,
@@ -64,12 +72,14 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
         "first_seen": _iso(report.first_seen),
         "last_seen": _iso(report.last_seen),
         "capture": capture,
+        "attachments": attachments,
     }
 
 
 def iter_reports(session: Session) -> Iterator[Report]:
     query = (select(Report).options(selectinload(Report.capture), selectinload(Report.site),
-                                    selectinload(Report.cells))
+                                    selectinload(Report.cells),
+                                    selectinload(Report.attachments).selectinload(Attachment.capture))
              .order_by(Report.region, Report.year, Report.url))
     yield from session.scalars(query.execution_options(yield_per=500))
 
@@ -98,6 +108,7 @@ def export(session: Session, fmt: str, out: IO[str]) -> int:
             row = {k: v for k, v in record.items() if k in CSV_COLUMNS}
             row |= {key: stats.get(key) for key in STAT_KEYS}
             row["flags"] = ";".join(map(str, record["flags"]))
+            row["attachments"] = " ".join(a["url"] for a in record["attachments"])
             row |= {
                 "warc_file": capture.get("warc_file"),
                 "warc_offset": capture.get("offset"),

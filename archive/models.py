@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -74,6 +84,7 @@ class Report(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     listed_title: Mapped[str | None] = mapped_column(Text)
+    listed_date: Mapped[date | None] = mapped_column(Date)  # printed next to the link in its list
     year: Mapped[int | None] = mapped_column(Integer, index=True)
     published: Mapped[date | None] = mapped_column(Date)
     issuer: Mapped[str | None] = mapped_column(String(200))
@@ -88,6 +99,8 @@ class Report(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     flags: Mapped[list[Any]] = mapped_column(default=list)
     capture_id: Mapped[str | None] = mapped_column(ForeignKey("captures.id"))
+    # The page's (or the document's) own analysis, kept so attachments can be combined with it.
+    page_part: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -96,6 +109,31 @@ class Report(Base):
     cells: Mapped[list[ReportCell]] = relationship(cascade="all, delete-orphan", order_by="ReportCell.id")
     versions: Mapped[list[ReportVersion]] = relationship(
         cascade="all, delete-orphan", order_by="ReportVersion.id", back_populates="report")
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin="Report.url == foreign(Attachment.report_url)", viewonly=True,
+        order_by="Attachment.id")
+
+
+class Attachment(Base):
+    """A document a report page links (or the document an attachment-only report is), archived
+    and analysed; keyed by the report's URL so either can be stored first."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("report_url", "url"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_url: Mapped[str] = mapped_column(String(2000), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    link_text: Mapped[str | None] = mapped_column(Text)
+    capture_id: Mapped[str | None] = mapped_column(ForeignKey("captures.id"))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(20))  # pdf, docx, xlsx, doc, html …
+    pages: Mapped[int | None] = mapped_column(Integer)
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    part: Mapped[dict[str, Any]] = mapped_column(default=dict)  # text, format, stats, cells
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    capture: Mapped[Capture | None] = relationship()
 
 
 class ReportVersion(Base):

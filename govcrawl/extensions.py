@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import db
-from archive.models import Capture, CrawlRun, Report
+from archive.models import Attachment, Capture, CrawlRun, Report
 from archive.priors import PriorCapture, load_priors
 from archive.recovery import prepare_run
 from archive.runs import run_counts
@@ -90,6 +90,10 @@ class ArchiveExtension:
         self.stored_reports: dict[str, str | None] = {
             url: capture for url, capture in self.session.execute(
                 select(Report.url, Report.capture_id))}
+        # (report URL, attachment URL) → the capture its stored analysis came from.
+        self.stored_attachments: dict[tuple[str, str], str | None] = {
+            (report_url, url): capture for report_url, url, capture in self.session.execute(
+                select(Attachment.report_url, Attachment.url, Attachment.capture_id))}
         self._seen_originals: dict[str, datetime] = {}
         self._pending = 0
         self._captures: list[dict[str, Any]] = []  # rows not yet sent to the database

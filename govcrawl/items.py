@@ -18,10 +18,13 @@ class ReportPage:
     site_name: str
     listed_title: str
     fetched_at: datetime
+    listed_date: str = ""  # the date the list printed next to the link (ISO)
     capture_id: str | None = None
     payload_digest: str | None = None
     flags: list[str] = field(default_factory=list)
     extracted: dict[str, Any] = field(default_factory=dict, repr=False)
+    document: bool = False  # the list links a PDF/Word/… file itself: an attachment-only report
+    disposition: str | None = None  # Content-Disposition (a download's file name)
 
 
 @dataclass
@@ -32,3 +35,20 @@ class ReportSeen:
     url: str
     capture_id: str | None
     fetched_at: datetime
+
+
+@dataclass
+class AttachmentDoc:
+    """A document (PDF, Word, spreadsheet …) linked from a report page; part of that report."""
+
+    url: str
+    report_url: str
+    body: bytes = field(repr=False)
+    content_type: str | None
+    disposition: str | None
+    site_name: str
+    link_text: str
+    fetched_at: datetime
+    capture_id: str | None = None
+    flags: list[str] = field(default_factory=list)
+    extracted: dict[str, Any] = field(default_factory=dict, repr=False)

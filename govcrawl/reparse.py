@@ -17,9 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import db
-from archive.models import Capture, Report, Site
+from archive.models import Attachment, Capture, Report, Site
 from archive.warc import read_record
+from govcrawl.documents.route import is_document
 from govcrawl.report.analyse import analyse_page, record_columns
+from pipelines.extract import extract_document
+from pipelines.store import apply_combined, part_of
 
 BATCH = 100
 
@@ -31,23 +34,43 @@ class ReparseResult:
 
 
 def analyse_capture(warc_file: str, offset: int, url: str, site_name: str | None,
-                    listed_title: str) -> tuple[dict[str, Any] | None, list[str], str | None]:
-    """Worker-side: (record, capture flags, error) for the report archived at ``warc_file:offset``."""
+                    listed_title: str, listed_date: str = "",
+                    ) -> tuple[dict[str, Any] | None, list[str], str | None]:
+    """Worker-side: (record, capture flags, error) for the page or document archived at
+    ``warc_file:offset``, analysed as the crawl did."""
     try:
         record, body = read_record(warc_file, offset, decoded=True)
     except (OSError, ValueError, EOFError) as exc:
         return None, [], f"cannot read {warc_file}:{offset}: {exc}"
     flags = ["truncated_capture"] if record.rec_headers.get_header("WARC-Truncated") else []
-    content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
-    return analyse_page(body, url, content_type, site_name, listed_title), flags, None
+    headers = record.http_headers
+    content_type = headers.get_header("Content-Type") if headers else None
+    disposition = headers.get_header("Content-Disposition") if headers else None
+    if is_document(url, content_type, disposition, body):
+        analysed = extract_document(body, url, content_type, disposition, site_name, listed_title,
+                                    listed_date)
+    else:
+        analysed = analyse_page(body, url, content_type, site_name, listed_title, listed_date)
+    return analysed, flags, None
 
 
-def _jobs(session: Session) -> list[tuple[int, str, str, int, str | None, str]]:
+def _jobs(session: Session) -> list[tuple[int, str, str, int, str | None, str, str]]:
     query = (select(Report.id, Report.url, Capture.warc_file, Capture.warc_offset, Site.name,
-                    Report.listed_title)
+                    Report.listed_title, Report.listed_date)
              .join(Capture, Capture.id == Report.capture_id)
              .outerjoin(Site, Site.id == Report.site_id)
              .order_by(Report.id))
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def _attachment_jobs(session: Session) -> list[tuple[int, str, str, int, str | None, str, None]]:
+    query = (select(Attachment.id, Attachment.url, Capture.warc_file, Capture.warc_offset,
+                    Site.name, Attachment.link_text, None)
+             .join(Capture, Capture.id == Attachment.capture_id)
+             .outerjoin(Report, Report.url == Attachment.report_url)
+             .outerjoin(Site, Site.id == Report.site_id)
+             .where(Attachment.report_url != Attachment.url)
+             .order_by(Attachment.id))
     return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 
 
@@ -58,28 +81,68 @@ def _progress(done: int, total: int) -> None:
 
 def reparse(db_url: str, workers: int = 0,
             progress: Callable[[int, int], None] = _progress) -> ReparseResult:
-    """Re-analyse every report with an archived capture; returns how many, and how many failed."""
+    """Re-analyse every report and attachment with an archived capture and combine them again;
+    returns how many reports, and how many captures could not be read."""
     result = ReparseResult()
     with db.session_factory(db_url)() as session:
-        jobs = _jobs(session)
-        progress(0, len(jobs))
+        attachment_jobs, jobs = _attachment_jobs(session), _jobs(session)
+        total = len(attachment_jobs) + len(jobs)
+        progress(0, total)
+        done = 0
         with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            outcomes: Iterator[tuple[dict[str, Any] | None, list[str], str | None]] = pool.map(
-                analyse_capture, *zip(*[(j[2], j[3], j[1], j[4], j[5] or "") for j in jobs], strict=True),
-                chunksize=8) if jobs else iter(())
-            for done, ((report_id, url, *_rest), (record, flags, error)) in enumerate(
-                    zip(jobs, outcomes, strict=True), start=1):
-                report = session.get(Report, report_id)
-                assert report is not None
-                if record is None:
-                    db.record_problem(session, "reparse_error", error or "unknown error", url=url)
-                    result.failed += 1
-                else:
-                    db.update_report(report, record_columns(record, report.listed_title or "", flags))
-                    db.set_cells(report, record.get("cells", []))
-                    result.reports += 1
-                if done % BATCH == 0:
-                    session.commit()
-                progress(done, len(jobs))
+            for is_attachment, batch in ((True, attachment_jobs), (False, jobs)):
+                outcomes: Iterator[tuple[dict[str, Any] | None, list[str], str | None]] = pool.map(
+                    analyse_capture, *zip(*[(j[2], j[3], j[1], j[4], j[5] or "",
+                                             j[6].isoformat() if j[6] else "") for j in batch],
+                                          strict=True), chunksize=8) if batch else iter(())
+                for (row_id, url, *_rest), (record, flags, error) in zip(batch, outcomes, strict=True):
+                    done += 1
+                    if record is None:
+                        db.record_problem(session, "reparse_error", error or "unknown error", url=url)
+                        result.failed += 1
+                    elif is_attachment:
+                        _update_attachment(session, row_id, record, flags)
+                    else:
+                        _update_report(session, row_id, record, flags)
+                        result.reports += 1
+                    if done % BATCH == 0:
+                        session.commit()
+                    progress(done, total)
         session.commit()
     return result
+
+
+def _update_attachment(session: Session, attachment_id: int, record: dict[str, Any],
+                       flags: list[str]) -> None:
+    attachment = session.get(Attachment, attachment_id)
+    assert attachment is not None
+    columns = record_columns(record, attachment.link_text or "", flags)
+    part = part_of(attachment.url, columns, record.get("cells", [])).to_dict()
+    part.pop("flags")
+    document = record.get("document") or {}
+    attachment.part, attachment.flags = part, columns["flags"]
+    attachment.kind, attachment.pages = document.get("kind"), document.get("pages")
+
+
+def _update_report(session: Session, report_id: int, record: dict[str, Any],
+                   flags: list[str]) -> None:
+    report = session.get(Report, report_id)
+    assert report is not None
+    columns = record_columns(record, report.listed_title or "", flags)
+    columns["page_part"] = part_of(report.url, columns, record.get("cells", [])).to_dict()
+    db.update_report(report, columns)
+    if record.get("document"):
+        _own_document(report, record, columns)
+    if report.attachments:
+        apply_combined(session, report)
+    else:
+        db.set_cells(report, record.get("cells", []))
+
+
+def _own_document(report: Report, record: dict[str, Any], columns: dict[str, Any]) -> None:
+    """An attachment-only report's own attachment row follows its analysis."""
+    for attachment in report.attachments:
+        if attachment.url == report.url:
+            document = record["document"]
+            attachment.kind, attachment.pages = document.get("kind"), document.get("pages")
+            attachment.flags = columns["flags"]

@@ -76,6 +76,8 @@ GOVCRAWL_RUN_ARGUMENTS: dict[str, object] = {}
 GOVCRAWL_EXTRACT_WORKERS = 0
 # Seconds one page's extraction may take; past it the workers are replaced and the page flagged.
 GOVCRAWL_EXTRACT_TIMEOUT = 60.0
+# Address space of each extraction worker (MiB): a hostile PDF or spreadsheet fails alone.
+GOVCRAWL_EXTRACT_MEMORY_MB = 2048
 
 # --- re-crawls ---------------------------------------------------------------------------
 # Ask with If-None-Match / If-Modified-Since for pages captured before (304 → revisit record).

@@ -17,16 +17,39 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from govcrawl.discovery.titles import is_report_title
+from govcrawl.documents import read_document
+from govcrawl.documents.limits import limit_resources
 from govcrawl.extensions import ArchiveExtension
-from govcrawl.items import ReportPage, ReportSeen
+from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
 from govcrawl.report.analyse import analyse_page
 from govcrawl.report.fields import read_fields
 
 
 def extract_page(body: bytes, url: str, content_type: str | None, site_name: str | None,
-                 listed_title: str = "") -> dict[str, Any]:
+                 listed_title: str = "", listed_date: str = "") -> dict[str, Any]:
     """Worker-side: the JSON-safe record of one report page (``govcrawl.report.analyse``)."""
-    return analyse_page(body, url, content_type, site_name, listed_title)
+    return analyse_page(body, url, content_type, site_name, listed_title, listed_date)
+
+
+def extract_document(body: bytes, url: str, content_type: str | None, disposition: str | None,
+                     site_name: str | None, listed_title: str = "", listed_date: str = "",
+                     ) -> dict[str, Any]:
+    """Worker-side: a PDF/Word/spreadsheet read into paragraphs and tables, then analysed as a
+    report page; ``document`` says what it was and how it read."""
+    document = read_document(body, url, content_type, disposition)
+    record = analyse_page(document.html.encode("utf-8"), url, "text/html; charset=utf-8",
+                          site_name, listed_title, listed_date)
+    record["document"] = {"kind": document.kind, "pages": document.pages, "title": document.title}
+    record["flags"] = list(dict.fromkeys([*document.flags, *record.get("flags", [])]))
+    if document.flags and "no_text" in record["flags"]:
+        record["flags"].remove("no_text")  # the document flag says why
+    return record
+
+
+def _limited_worker(memory_mb: int) -> None:
+    """Pool initializer: a worker may not grow past ``memory_mb`` (a PDF bomb fails alone)."""
+    if memory_mb > 0:
+        limit_resources(memory_mb)
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:
@@ -44,20 +67,27 @@ class ExtractPipeline:
     so only the culprit fails (flag ``extract_failed``, a problem row, the report still kept)."""
 
     worker_function: Callable[..., dict[str, Any]] = staticmethod(extract_page)
+    document_function: Callable[..., dict[str, Any]] = staticmethod(extract_document)
 
-    def __init__(self, crawler: Crawler, workers: int, timeout: float) -> None:
+    def __init__(self, crawler: Crawler, workers: int, timeout: float, memory_mb: int = 0) -> None:
         self.crawler = crawler
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
+        self.memory_mb = memory_mb
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.getint("GOVCRAWL_EXTRACT_WORKERS"),
-                   crawler.settings.getfloat("GOVCRAWL_EXTRACT_TIMEOUT"))
+        s = crawler.settings
+        return cls(crawler, s.getint("GOVCRAWL_EXTRACT_WORKERS"), s.getfloat("GOVCRAWL_EXTRACT_TIMEOUT"),
+                   s.getint("GOVCRAWL_EXTRACT_MEMORY_MB"))
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, initializer=_limited_worker,
+                                   initargs=(self.memory_mb,))
 
     def open_spider(self) -> None:
-        self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        self.pool = self._new_pool(self.workers)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -67,18 +97,27 @@ class ExtractPipeline:
         if self.pool is not broken:
             return  # another page already replaced it
         _kill(broken)
-        self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        self.pool = self._new_pool(self.workers)
         self.crawler.stats.inc_value("govcrawl/extract_pool_restarts")
 
-    async def _run(self, pool: ProcessPoolExecutor, item: ReportPage) -> dict[str, Any]:
-        future = pool.submit(self.worker_function, item.body, item.url, item.content_type,
-                             item.site_name, item.listed_title)
+    async def _run(self, pool: ProcessPoolExecutor, item: ReportPage | AttachmentDoc
+                   ) -> dict[str, Any]:
+        if isinstance(item, AttachmentDoc):
+            future = pool.submit(self.document_function, item.body, item.url, item.content_type,
+                                 item.disposition, item.site_name, item.link_text)
+        elif item.document:
+            future = pool.submit(self.document_function, item.body, item.url, item.content_type,
+                                 item.disposition, item.site_name, item.listed_title,
+                                 item.listed_date)
+        else:
+            future = pool.submit(self.worker_function, item.body, item.url, item.content_type,
+                                 item.site_name, item.listed_title, item.listed_date)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
         except TimeoutError:
             raise TimeoutError(f"extraction took longer than {self.timeout:g} s") from None
 
-    async def _extract(self, item: ReportPage) -> dict[str, Any]:
+    async def _extract(self, item: ReportPage | AttachmentDoc) -> dict[str, Any]:
         pool = self.pool
         assert pool is not None
         try:
@@ -89,13 +128,14 @@ class ExtractPipeline:
         except BrokenProcessPool:
             self._replace_pool(pool)
         # A worker died, perhaps for another page: this page runs alone, so only a culprit fails.
-        solo = ProcessPoolExecutor(max_workers=1)
+        solo = self._new_pool(1)
         try:
             return await self._run(solo, item)
         finally:
             _kill(solo)
 
-    async def process_item(self, item: ReportPage | ReportSeen) -> ReportPage | ReportSeen:
+    async def process_item(self, item: ReportPage | ReportSeen | AttachmentDoc
+                           ) -> ReportPage | ReportSeen | AttachmentDoc:
         if isinstance(item, ReportSeen):
             return item  # unchanged: nothing to extract
         archive = ArchiveExtension.of(self.crawler)
@@ -104,9 +144,14 @@ class ExtractPipeline:
         except Exception as exc:  # a worker died or hung: record it, keep the report, go on
             archive.problem("extract_error", f"{type(exc).__name__}: {exc}", url=item.url)
             item.flags.append("extract_failed")
+            if isinstance(item, AttachmentDoc):
+                item.extracted = {"text": "", "flags": [], "cells": [], "stats": {}}
+                return item
             fields = read_fields(item.listed_title, "", None, item.site_name)
             item.extracted = {"title": None, "text": "", "fields": fields.to_dict(), "meta": {}}
             return item
+        if isinstance(item, AttachmentDoc):
+            return item  # a report page's document: part of that report, whatever its title
         page_title = item.extracted.get("title")
         if not (is_report_title(page_title or "") or is_report_title(item.listed_title)):
             self.crawler.stats.inc_value("govcrawl/not_reports")

@@ -1,9 +1,12 @@
 """Store each extracted report as one row per report URL (insert or update), keeping every
-distinct content as a version; an unchanged report only moves its last-seen time."""
+distinct content as a version; an unchanged report only moves its last-seen time. A report page
+and its attachments make one report: whichever arrives second combines them
+(``govcrawl.report.combine``)."""
 
 from __future__ import annotations
 
-from typing import Self
+from datetime import date
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -12,10 +15,30 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import db
-from archive.models import Report, Site
+from archive.models import Attachment, Report, Site
 from govcrawl.extensions import ArchiveExtension
-from govcrawl.items import ReportPage, ReportSeen
+from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
 from govcrawl.report.analyse import record_columns
+from govcrawl.report.combine import Part, combine
+
+
+def part_of(url: str, columns: dict[str, Any], cells: list[dict[str, Any]]) -> Part:
+    return Part(url=url, text=columns.get("text") or "", format=columns.get("format"),
+                stats=dict(columns.get("stats") or {}), cells=cells,
+                flags=list(columns.get("flags") or []))
+
+
+def apply_combined(session: Session, report: Report) -> None:
+    """Set the report's text, figures, cells and flags from its page and its attachments."""
+    page = Part.from_dict(report.page_part or {"url": report.url, "text": report.text,
+                                               "format": report.format, "stats": report.stats,
+                                               "flags": report.flags})
+    attachments = [Part.from_dict(a.part | {"url": a.url, "flags": a.flags})
+                   for a in db.attachments_of(session, report.url)]
+    combined = combine(page, attachments)
+    report.text, report.format = combined.text, combined.format
+    report.stats, report.flags = combined.stats, combined.flags
+    db.set_cells(report, combined.cells)
 
 
 class StorePipeline:
@@ -24,6 +47,7 @@ class StorePipeline:
         self.site_ids: dict[str, int] = {}
         self.known: dict[str, Report] = {}
         self.stored_urls: set[str] = set()
+        self.with_attachments: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -33,32 +57,39 @@ class StorePipeline:
         # Report URLs already in the database: a URL not among them needs no lookup.
         session = ArchiveExtension.of(self.crawler).session
         self.stored_urls = set(session.scalars(select(Report.url)))
+        self.with_attachments = set(session.scalars(select(Attachment.report_url).distinct()))
 
-    def process_item(self, item: ReportPage | ReportSeen) -> ReportPage | ReportSeen:
+    def process_item(self, item: ReportPage | ReportSeen | AttachmentDoc
+                     ) -> ReportPage | ReportSeen | AttachmentDoc:
         archive = ArchiveExtension.of(self.crawler)
         try:
             archive.flush_captures()
             if isinstance(item, ReportSeen):
                 self._seen(archive.session, item)
-                self.crawler.stats.inc_value("govcrawl/reports_unchanged")
-                archive.touch()
-                return item
-            outcome = self._store(archive.session, item, archive.run.id)
+                outcome = "unchanged"
+            elif isinstance(item, AttachmentDoc):
+                outcome = self._store_attachment(archive.session, item, archive.run.id)
+            else:
+                outcome = self._store(archive.session, item, archive.run.id)
         except SQLAlchemyError as exc:
             # The WARC holds the page; the row can be rebuilt from it. Keep crawling.
             archive.rollback()
             self.known.clear()
             archive.problem("db_error", f"{type(exc).__name__}: {exc}".splitlines()[0], url=item.url)
             raise DropItem(f"could not store {item.url}") from exc
-        archive.stored_reports[item.url] = item.capture_id
+        if isinstance(item, ReportPage):
+            archive.stored_reports[item.url] = item.capture_id
+        elif isinstance(item, AttachmentDoc):
+            archive.stored_attachments[(item.report_url, item.url)] = item.capture_id
         self.crawler.stats.inc_value(f"govcrawl/reports_{outcome}")
         archive.touch()
-        item.body = b""  # archived already; don't carry megabytes through the rest of the run
+        if not isinstance(item, ReportSeen):
+            item.body = b""  # archived already; don't carry megabytes through the rest of the run
         return item
 
     def _report(self, session: Session, url: str) -> Report | None:
         report = self.known.get(url)
-        if report is None:
+        if report is None and url in self.stored_urls:
             report = session.scalar(select(Report).where(Report.url == url))
             if report is not None:
                 self.known[url] = report
@@ -79,13 +110,43 @@ class StorePipeline:
             if site_id is not None:
                 self.site_ids[item.site_url] = site_id
         values = record_columns(item.extracted, item.listed_title, item.flags) | {
-            "site_id": self.site_ids.get(item.site_url), "capture_id": item.capture_id}
+            "site_id": self.site_ids.get(item.site_url), "capture_id": item.capture_id,
+            "listed_date": date.fromisoformat(item.listed_date) if item.listed_date else None}
+        cells = item.extracted.get("cells", [])
+        values["page_part"] = part_of(item.url, values, cells).to_dict()
         report, _ = db.upsert_report(session, item.url, values, item.fetched_at,
                                      known=self.known, stored_urls=self.stored_urls)
-        db.set_cells(report, item.extracted.get("cells", []))
-        return db.note_version(report, text=values.get("text") or "", capture_id=item.capture_id,
+        self.stored_urls.add(item.url)
+        if item.document:
+            self._document_row(session, item.url, item.url, item, run_id)
+        if item.url in self.with_attachments:
+            apply_combined(session, report)
+        else:
+            db.set_cells(report, cells)
+        return db.note_version(report, text=report.text or "", capture_id=item.capture_id,
                                payload_digest=item.payload_digest, seen_at=item.fetched_at,
                                run_id=run_id)
 
-    def close_spider(self) -> None:
-        ArchiveExtension.of(self.crawler).commit()
+    def _document_row(self, session: Session, report_url: str, url: str,
+                      item: ReportPage | AttachmentDoc, run_id: int) -> Attachment:
+        extracted = item.extracted
+        document = extracted.get("document") or {}
+        columns = record_columns(extracted, getattr(item, "link_text", ""), item.flags)
+        part = part_of(url, columns, extracted.get("cells", [])).to_dict()
+        part.pop("flags")
+        return db.upsert_attachment(session, report_url, url, {
+            "link_text": getattr(item, "link_text", None) or getattr(item, "listed_title", None),
+            "capture_id": item.capture_id, "content_type": item.content_type,
+            "kind": document.get("kind"), "pages": document.get("pages"),
+            "flags": columns["flags"], "part": part}, item.fetched_at)
+
+    def _store_attachment(self, session: Session, item: AttachmentDoc, run_id: int) -> str:
+        self._document_row(session, item.report_url, item.url, item, run_id)
+        self.with_attachments.add(item.report_url)
+        report = self._report(session, item.report_url)
+        if report is None:
+            return "attachment_waiting"  # the page is still being extracted; it will combine
+        apply_combined(session, report)
+        outcome = db.note_version(report, text=report.text or "", capture_id=report.capture_id,
+                                  payload_digest=None, seen_at=item.fetched_at, run_id=run_id)
+        return "attachment_" + outcome

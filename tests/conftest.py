@@ -28,6 +28,7 @@ class CrawlResult:
     stdout: str
     stderr: str
     blocked: list[str]  # non-loopback network attempts seen by the guard
+    requests: list  # the server's request log of this crawl (the web is shared by other tests)
 
 
 def run_cli(args: list[str], workdir: Path, proxy: str | None) -> subprocess.CompletedProcess[str]:
@@ -52,7 +53,8 @@ def crawl(web: SimulatedWeb, workdir: Path, extra: list[str] | None = None,
                     *FAST, *(extra or [])], workdir, web.proxy_url)
     guard_log = workdir / "netguard.log"
     blocked = guard_log.read_text().splitlines() if guard_log.exists() else []
-    return CrawlResult(web, workdir, db_url, warc_dir, proc.returncode, proc.stdout, proc.stderr, blocked)
+    return CrawlResult(web, workdir, db_url, warc_dir, proc.returncode, proc.stdout, proc.stderr,
+                       blocked, list(web.request_log))
 
 
 @pytest.fixture(scope="session")

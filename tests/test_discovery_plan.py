@@ -46,7 +46,10 @@ def test_home_page_drops_news_notices_traps_offsite_and_non_http_links(home: lis
     assert len(urls) == len(home)  # deduplicated
     assert not any("xwzx" in url or "tzgg" in url or "zfgzbg" in url for url in urls)
     assert not any("search" in url or "rili" in url or "login" in url for url in urls)
-    assert not any(url.endswith(".pdf") for url in urls)
+    # The report's PDF, listed next to its page, is that page's attachment (not a second report).
+    pdfs = [step for step in home if step.url.endswith(".pdf")]
+    assert [(s.role, s.parent) for s in pdfs] == [
+        (Role.ATTACHMENT, "http://www.lueyang.gov.cn/zwgk/zfxxgknb/202301/t20230128_1500123.html")]
     assert all(url.startswith("http://") and "#" not in url for url in urls)
     assert all(".lueyang.gov.cn/" in url and "example.com" not in url for url in urls)
 
@@ -148,7 +151,10 @@ def test_jcms_column_reports_come_from_title_attributes() -> None:
         "部门信息公开年报",
         "乡镇（街道）信息公开年报",
     }
-    assert not any("lishui.gov.cn" in step.url or "downfile" in step.url for step in steps)
+    assert not any("lishui.gov.cn" in step.url for step in steps)
+    (pdf,) = [step for step in steps if "downfile" in step.url]  # the report's PDF, next to it
+    assert (pdf.role, pdf.parent) == (
+        Role.ATTACHMENT, "http://www.yunhe.gov.cn/art/2024/1/20/art_1229046226_59012345.html")
     assert not any("jsearch" in step.url for step in steps)
 
 
@@ -232,3 +238,40 @@ def test_jcms_next_group_chain_stops_at_max_list_pages() -> None:
     html = _read("dataproxy_jcms.xml")
     steps = plan(html, url, Role.LIST, hops=3, limits=Limits(max_list_pages=3))
     assert not _by_role(steps)[Role.LIST] and len(_by_role(steps)[Role.REPORT]) == 3
+
+
+# --- attachments and list dates ------------------------------------------------------------
+
+from govcrawl.discovery.markup import Link, links_from_tree, parse_html  # noqa: E402
+from govcrawl.discovery.plan import Role, attachment_steps, is_download_link  # noqa: E402
+
+
+def test_attachment_steps_from_the_article_only() -> None:
+    html = """<html><body><div class="nav"><a href="/xzzx/index.html">下载中心</a>
+      <a href="/guide.pdf">办事指南.pdf</a></div>
+      <div id="zoom"><p>详见附件。</p>
+      <p><a href="/uploadfiles/2024/01/a.pdf">洪泽区2023年政府信息公开工作年度报告.pdf</a></p>
+      <p><a href="/attach/download.jsp?id=4711">附件：统计表</a></p>
+      <p><a href="/attach/download.jsp?id=4712">返回</a></p>
+      <p><a href="http://www.other.gov.cn/x.docx">外站.docx</a></p>""" + "<p>正文</p>" * 80 + """
+      </div></body></html>"""
+    steps = attachment_steps(html, "http://www.hongze.gov.cn/art/1.html", ("hongze.gov.cn",))
+    assert [(s.url, s.role) for s in steps] == [
+        ("http://www.hongze.gov.cn/uploadfiles/2024/01/a.pdf", Role.ATTACHMENT),
+        ("http://www.hongze.gov.cn/attach/download.jsp?id=4711", Role.ATTACHMENT),
+    ]
+
+
+def test_download_links() -> None:
+    assert is_download_link(Link("http://a.gov.cn/f/x.PDF", "x"))
+    assert is_download_link(Link("http://a.gov.cn/down/downfile.jsp?id=9", "点击下载"))
+    assert not is_download_link(Link("http://a.gov.cn/down/index.html", "下载中心"))
+    assert not is_download_link(Link("http://a.gov.cn/attach/download.jsp?id=9", "返回"))
+
+
+def test_list_rows_give_their_date_not_the_titles_year() -> None:
+    tree = parse_html("""<ul><li><a href="/a.html">2023年年度报告</a><span>2024-01-26</span></li>
+      <li><a href="/b.html">2022年年度报告</a> [2023年1月9日]</li>
+      <li><a href="/c.html">2021年3月5日会议</a></li></ul>""")
+    dates = {link.url.rsplit("/", 1)[1]: link.date for link in links_from_tree(tree, "http://x.gov.cn/")}
+    assert dates == {"a.html": "2024-01-26", "b.html": "2023-01-09", "c.html": ""}

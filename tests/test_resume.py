@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -67,16 +68,30 @@ def _start(web: SimulatedWeb, workdir: Path) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def _whole_member(data: bytes, offset: int) -> bool:
+    """Does the gzip member at ``offset`` end with its trailer (not cut mid-write)?"""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        inflater.decompress(data[offset:])
+    except zlib.error:
+        return False
+    return inflater.eof
+
+
 def _complete_responses(warc_dir: Path) -> set[str]:
-    """URLs with a whole 200 response record in the WARC files as the kill left them."""
+    """URLs with a whole 200 response record (its gzip member complete, trailer included) in
+    the WARC files as the kill left them."""
     urls = set()
     for path in warc_dir.glob("*.warc.gz*"):
+        data = path.read_bytes()
         with open(path, "rb") as fh:
+            records = ArchiveIterator(fh)
             try:
-                for record in ArchiveIterator(fh):
+                for record in records:
                     if record.rec_type == "response" and record.http_headers.get_statuscode() == "200":
                         record.content_stream().read()  # a cut record raises here
-                        urls.add(record.rec_headers.get_header("WARC-Target-URI"))
+                        if _whole_member(data, records.get_record_offset()):
+                            urls.add(record.rec_headers.get_header("WARC-Target-URI"))
             except Exception:  # noqa: BLE001 - the cut tail of a killed crawl's file
                 pass
     return urls

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -35,6 +36,8 @@ class Link:
     text: str
     title: str = ""
     rel: str = ""
+    # The date printed next to the link in its list row (ISO), e.g. "2024-01-26"; "" if none.
+    date: str = field(default="", compare=False)
 
     @property
     def label(self) -> str:
@@ -149,6 +152,34 @@ def _element_text(element: lxml.html.HtmlElement) -> str:
     return ""
 
 
+_ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p"})
+_ROW_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def row_date(anchor: lxml.html.HtmlElement) -> str:
+    """The date a list row prints next to its link (``<li><a>…</a><span>2024-01-26</span></li>``),
+    ISO, or "". Only the row's text outside the link counts: a title's year is not a date."""
+    row = anchor.getparent()
+    for _ in range(3):
+        if row is None or row.tag in _ROW_TAGS:
+            break
+        row = row.getparent()
+    if row is None or row.tag not in _ROW_TAGS:
+        return ""
+    own = anchor.text_content()
+    text = row.text_content()
+    if len(text) > 400:
+        return ""
+    match = _ROW_DATE.search(text.replace(own, " ", 1) if own else text)
+    if match is None:
+        return ""
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return ""
+
+
 def links_from_tree(tree: lxml.html.HtmlElement | None, base: str) -> list[Link]:
     """All ``<a href>``/``<area href>`` links of a parsed page, in document order."""
     if tree is None:
@@ -165,6 +196,7 @@ def links_from_tree(tree: lxml.html.HtmlElement | None, base: str) -> list[Link]
                 text=_element_text(element),
                 title=normalize_space(element.get("title")),
                 rel="next" if "next" in rel.split() else "",
+                date=row_date(element),
             )
         )
     for element in tree.iter("link"):

@@ -24,6 +24,7 @@ from govcrawl.discovery import jcms
 from govcrawl.discovery.markup import (
     Link,
     base_url,
+    is_attachment,
     is_page_url,
     links_from_tree,
     parse_html,
@@ -58,6 +59,7 @@ class Role(StrEnum):
     COLUMN = "column"
     LIST = "list"
     REPORT = "report"
+    ATTACHMENT = "attachment"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Step:
     role: Role
     text: str
     hops: int
+    date: str = ""  # for a REPORT: the date its list prints next to it (ISO), if any
+    parent: str = ""  # for an ATTACHMENT: the report page it belongs to
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,8 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 # When one URL is reached by several links, the most specific role wins.
-_RANK = {Role.REPORT: 0, Role.COLUMN: 1, Role.UNIT: 2, Role.SECTION: 3, Role.LIST: 4, Role.HOME: 5}
+_RANK = {Role.REPORT: 0, Role.COLUMN: 1, Role.UNIT: 2, Role.SECTION: 3, Role.LIST: 4, Role.HOME: 5,
+         Role.ATTACHMENT: 6}
 _LISTINGS = (Role.COLUMN, Role.LIST)
 _YEAR_ONLY = re.compile(r"(?:19|20)\d{2}年?度?")
 
@@ -124,7 +129,7 @@ def _report_step(link: Link, listed: bool) -> Step | None:
             is_report_title(candidate) or (listed and is_listed_report_title(candidate))
         ):
             label = link.title if link.title and is_listed_report_title(link.title) else candidate
-            return Step(link.url, Role.REPORT, label, 0)
+            return Step(link.url, Role.REPORT, label, 0, link.date)
     return None
 
 
@@ -188,8 +193,64 @@ def classify(
     return _navigation_step(link, role, hops, limits)
 
 
-def _followable(url: str, domains: Collection[str]) -> bool:
-    return is_page_url(url) and not is_trap(url) and (not domains or in_scope(url, domains))
+_DOCUMENT_MARK = re.compile(r"[（(]\s*(?:pdf|word|docx?|wps)\s*版?\s*[)）]|\.(?:pdf|docx?|wps)$", re.I)
+
+
+def _pair_documents(steps: dict[str, Step]) -> None:
+    """A list that links a report page and, next to it, the same report as a PDF/Word file
+    ("…年度报告（PDF版）"): the file is that page's attachment, not a second report."""
+    pages = {canonical(_DOCUMENT_MARK.sub("", s.text)): s for s in steps.values()
+             if s.role is Role.REPORT and not is_attachment(s.url)}
+    for url, step in list(steps.items()):
+        if step.role is Role.REPORT and is_attachment(url):
+            page = pages.get(canonical(_DOCUMENT_MARK.sub("", step.text)))
+            if page is not None:
+                steps[url] = Step(url, Role.ATTACHMENT, step.text, 0, step.date, parent=page.url)
+
+
+def _followable(url: str, domains: Collection[str], role: Role = Role.LIST) -> bool:
+    # A report may be a document the list links directly (PDF, Word …).
+    kind_ok = is_page_url(url) or (role is Role.REPORT and is_attachment(url))
+    return kind_ok and not is_trap(url) and (not domains or in_scope(url, domains))
+
+
+# Download scripts that serve a document without a file extension in the URL.
+_DOWNLOAD_PATH = re.compile(r"download|downfile|downloadfile|attach|fujian|getfile|filedown", re.I)
+_DOWNLOAD_TEXT = re.compile(r"附件|下载|\.(?:pdf|docx?|xlsx?|wps|et|ofd)\s*$|年度报告", re.I)
+
+
+def is_download_link(link: Link) -> bool:
+    """A link to a document: by its extension, or a download script with a query whose link text
+    names a file, a download or an attachment (``download.jsp?id=4711`` "附件：2023年报.pdf")."""
+    if is_attachment(link.url):
+        return True
+    parts = urlsplit(link.url)
+    return bool(parts.query and _DOWNLOAD_PATH.search(parts.path)
+                and _DOWNLOAD_TEXT.search(link.text or link.title or ""))
+
+
+def attachment_steps(html: str, url: str, domains: Collection[str] = ()) -> list[Step]:
+    """The documents a report page links (within its article when it has one), in page order:
+    they belong to the report. Never raises."""
+    try:
+        tree = parse_html(to_text(html))
+        if tree is None:
+            return []
+        from govcrawl.report.extract import content_element
+
+        article = content_element(tree)
+        links = links_from_tree(article if article is not None else tree, base_url(tree, url))
+    except Exception:  # a report page must not stop the crawl
+        logger.warning("discovery: cannot read the attachments of %s", url, exc_info=True)
+        return []
+    steps: dict[str, Step] = {}
+    for link in links:
+        if link.url == url or link.url in steps or not is_download_link(link):
+            continue
+        if is_trap(link.url) or (domains and not in_scope(link.url, domains)):
+            continue
+        steps[link.url] = Step(link.url, Role.ATTACHMENT, link.label, 0)
+    return list(steps.values())
 
 
 def plan(
@@ -225,7 +286,7 @@ def _plan(
     steps: dict[str, Step] = {}
 
     def offer(step: Step) -> None:
-        if step.url == page or not _followable(step.url, domains):
+        if step.url == page or not _followable(step.url, domains, step.role):
             return
         if step.role is not Role.REPORT and _relative_recursion(step.url, page):
             return
@@ -237,6 +298,7 @@ def _plan(
         step = classify(link, role, hops, page, limits)
         if step is not None:
             offer(step)
+    _pair_documents(steps)
     if role in _LISTINGS:
         page_hops = hops + 1 if role is Role.LIST else 1
         if page_hops <= limits.max_list_pages:

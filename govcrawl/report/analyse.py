@@ -11,7 +11,7 @@ from typing import Any
 from govcrawl.discovery.titles import is_report_title
 from govcrawl.encoding import decode_html
 from govcrawl.report.consistency import check_consistency
-from govcrawl.report.extract import extract_report, page_text
+from govcrawl.report.extract import extract_report, page_text, url_date
 from govcrawl.report.fields import read_fields
 from govcrawl.report.normalize import normalize_text
 from govcrawl.report.tables import (
@@ -73,15 +73,23 @@ def gap_flags(fmt: str, stats: dict[str, Any], parsed: ParsedTables) -> list[str
 
 
 def analyse_page(body: bytes, url: str, content_type: str | None = None,
-                 site_name: str | None = None, listed_title: str = "") -> dict[str, Any]:
+                 site_name: str | None = None, listed_title: str = "",
+                 listed_date: str = "") -> dict[str, Any]:
     """The JSON-safe record of one report page (see ``govcrawl.report``).
 
-    When the page shows no report title of its own (a bare heading, a broken page), its fields
-    are read with the title the list gave it. Figures in tables win over figures in the text."""
+    When the page shows no report title of its own (a bare heading, a broken page, a
+    document), its fields are read with the title the list gave it; with no date of its own,
+    the date the list printed next to it is its publication date. Figures in tables win over
+    figures in the text."""
     extracted = extract_report(body, url, content_type, site_name)
     if is_report_title(listed_title) and not is_report_title(extracted.title or ""):
         fields = read_fields(listed_title, extracted.text, extracted.meta, site_name)
         extracted = replace(extracted, fields=replace(fields, published=extracted.fields.published or fields.published))
+    own = extracted.fields.published
+    # The list's date beats one guessed from the URL (an upload path is not a publication date).
+    if listed_date and (own is None or own == url_date(url)):
+        extracted = replace(extracted, fields=replace(extracted.fields,
+                                                      published=date.fromisoformat(listed_date)))
     html, _ = decode_html(body or b"", content_type)
     normalized = normalize_text(extracted.text)
     parsed = _tables(html, normalized.text)

@@ -409,7 +409,7 @@ def _header_window(lines: str, title: str | None, text: str) -> str:
     return lines[max(0, pos - 600) : pos] if pos > 0 else ""
 
 
-def _url_date(url: str) -> dt.date | None:
+def url_date(url: str) -> dt.date | None:
     for rule in _URL_DATES:
         m = rule.search(url or "")
         if m:
@@ -453,7 +453,7 @@ def extract_report(
         header = _header_window(lines, title, text)
         fields = read_fields(title, f"{header}\n{text}" if header else text, meta, site_name)
         if fields.published is None:
-            fields = replace(fields, published=_url_date(url))
+            fields = replace(fields, published=url_date(url))
         return ExtractedReport(
             title=fields.title, text=text, fields=fields, meta=meta, encoding=encoding
         )

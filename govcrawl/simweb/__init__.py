@@ -5,12 +5,13 @@
 ...     os.environ["http_proxy"] = web.proxy_url
 """
 
-from .model import ExpectedReport, LoggedRequest, Page, Revision, SiteEntry
+from .model import Attachment, ExpectedReport, LoggedRequest, Page, Revision, SiteEntry
 from .portals import build_demo_web, build_large_web, build_test_web
 from .server import SimulatedWeb
 
 __all__ = [
     "SimulatedWeb",
+    "Attachment",
     "ExpectedReport",
     "SiteEntry",
     "LoggedRequest",

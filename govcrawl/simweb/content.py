@@ -10,8 +10,12 @@ from functools import cache
 from importlib import resources
 
 __all__ = [
+    "Cell",
+    "Composed",
     "ReportSpec",
     "ReportSeries",
+    "Table",
+    "html_table",
     "seed_text",
     "seed_html",
     "news_item",
@@ -121,7 +125,7 @@ def _self_ref(spec: ReportSpec) -> str:
         else ("我乡" if spec.region.endswith("乡") else "我街道"),
         "prefecture": "我市",
         "province": "我省",
-    }.get(spec.level, "我县")
+    }.get(spec.level, "我区" if spec.region.endswith("区") else "我县")
 
 
 def _platform(spec: ReportSpec) -> str:
@@ -159,6 +163,13 @@ _T3_ROWS_2021_OTHER = [
 ]
 
 
+Cell = str | tuple[str, int, int]  # text, rowspan, colspan (covered positions omitted, as in HTML)
+Table = list[list[Cell]]
+#: ("h" | "p" | "right", text) or ("table", Table): one block of a report body, in order
+Block = tuple[str, str | Table]
+_T3_CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+
+
 class ReportSeries:
     """Generates reports; keeps 结转 figures so this year's 二 equals last year's 四."""
 
@@ -167,22 +178,119 @@ class ReportSeries:
 
     def render(self, spec: ReportSpec, *, size: str = "normal") -> tuple[str, dict]:
         """HTML body of the report and a small stats dict (format + T3 totals)."""
+        if report_format(spec.year) == "pre2019":
+            rng = stable_rng("report", spec.issuer, spec.year, spec.title)
+            return _render_pre2019(spec, rng), {"format": "pre2019"}
+        composed = self.compose(spec, size=size)
+        return composed.html(), composed.stats
+
+    def compose(self, spec: ReportSpec, *, size: str = "normal") -> Composed:
+        """A national-format report (year ≥ 2019) as structure: blocks, tables and figures.
+
+        Draws the same numbers as :meth:`render` would for the same spec (and continues the
+        series' 结转 the same way): ``compose(spec).html()`` is ``render(spec)[0]``."""
         rng = stable_rng("report", spec.issuer, spec.year, spec.title)
         fmt = report_format(spec.year)
         if fmt == "pre2019":
-            return _render_pre2019(spec, rng), {"format": fmt}
+            raise ValueError(f"compose() needs a national-format year (≥ 2019), not {spec.year}")
         carried = self._forward.get((spec.issuer, spec.year - 1))
         t3 = _t3_numbers(spec, rng, fmt, carried)
         self._forward[(spec.issuer, spec.year)] = t3["四"]
-        html_body = _render_national(spec, rng, fmt, t3, size)
-        stats = {
-            "format": fmt,
+        blocks, t4, proactive = _national_blocks(spec, rng, fmt, t3, size)
+        return Composed(spec, fmt, blocks, t3, t4, proactive)
+
+
+@dataclass
+class Composed:
+    """A generated national-format report: its body as blocks, its tables and figures."""
+
+    spec: ReportSpec
+    format: str
+    blocks: list[Block]
+    t3: dict
+    t4: list[int]
+    proactive: int  # 主动公开政府信息 … 条, as the text of 一 states it
+
+    def html(self) -> str:
+        """The report body as the portals' article pages show it."""
+        out = []
+        for kind, value in self.blocks:
+            if not isinstance(value, str):
+                out.append(html_table(value))
+            elif kind == "h":
+                out.append(heading(value))
+            elif kind == "right":
+                out.append(f'<p style="text-align:right;">{esc(value)}</p>')
+            else:
+                out.append(para(value))
+        return "\n".join(out)
+
+    def paragraphs(self) -> list[str]:
+        """The text blocks (headings included), tables left out."""
+        return [v for _, v in self.blocks if isinstance(v, str)]
+
+    def tables(self) -> list[Table]:
+        """T2, T3 and T4 in the official layout (merged header cells as spans)."""
+        return [v for _, v in self.blocks if not isinstance(v, str)]
+
+    def with_applications(self, delta: int) -> Composed:
+        """The same report with ``delta`` more applications from 自然人, all disclosed — as
+        a draft that went out with other figures: T3 still balances, the text follows."""
+        t3 = {k: v if k == "_rows" else list(v) for k, v in self.t3.items()}
+        for key in ("一", "(一)", "(七)"):
+            t3[key][0] += delta
+            t3[key][-1] += delta
+        moves = {
+            f"申请{self.t3['一'][-1]}件": f"申请{t3['一'][-1]}件",
+            f"办结{self.t3['(七)'][-1]}件": f"办结{t3['(七)'][-1]}件",
+        }
+        blocks: list[Block] = []
+        for kind, value in self.blocks:
+            if not isinstance(value, str) and value[0][0] == (_T3_CORNER, 3, 3):
+                value = _t3_grid(t3)
+            elif isinstance(value, str) and value.startswith("（二）依申请公开。"):
+                for old, new in moves.items():
+                    value = value.replace(old, new, 1)
+            blocks.append((kind, value))
+        return Composed(self.spec, self.format, blocks, t3, self.t4, self.proactive)
+
+    @property
+    def stats(self) -> dict:
+        """The small stats dict of :meth:`ReportSeries.render` (format + T3 totals)."""
+        t3 = self.t3
+        return {
+            "format": self.format,
             "t3_new": t3["一"][-1],
             "t3_carried": t3["二"][-1],
             "t3_handled": t3["(七)"][-1],
             "t3_forward": t3["四"][-1],
         }
-        return html_body, stats
+
+    def figures(self) -> dict[str, int]:
+        """The key figures as ``govcrawl.report.analyse.STAT_KEYS`` names them, from the
+        generated numbers: the T3/T4 totals and the 主动公开 count of the text."""
+        t3, t4 = self.t3, self.t4
+
+        def group(prefix: str) -> int:
+            return sum(t3[k][-1] for k, _, _ in t3["_rows"] if k.startswith(prefix))
+
+        return {
+            "applications_new": t3["一"][-1],
+            "applications_carried_over": t3["二"][-1],
+            "disclosed": t3["(一)"][-1],
+            "partially_disclosed": t3["(二)"][-1],
+            "not_disclosed": group("(三)"),
+            "unable_to_provide": group("(四)"),
+            "not_processed": group("(五)"),
+            "other_handling": group("(六)"),
+            "handled_total": t3["(七)"][-1],
+            "carried_forward": t3["四"][-1],
+            "reconsideration_total": t4[4],
+            "litigation_direct_total": t4[9],
+            "litigation_after_reconsideration_total": t4[14],
+            "litigation_total": t4[9] + t4[14],
+            "proactive_disclosures": self.proactive,
+        }
 
 
 def _t3_numbers(spec: ReportSpec, rng: random.Random, fmt: str, carried: list[int] | None) -> dict:
@@ -218,103 +326,97 @@ def _t3_numbers(spec: ReportSpec, rng: random.Random, fmt: str, carried: list[in
     return result
 
 
-_CS2 = ' colspan="2"'
-_CS3 = ' colspan="3"'
+_TABLE_OPEN = (
+    '<table border="1" cellspacing="0" cellpadding="0"'
+    ' style="border-collapse:collapse;width:100%;">'
+)
 
 
 def _td(v: object, attrs: str = "") -> str:
     return f"<td{attrs}>{esc(str(v))}</td>"
 
 
-def _t2_table(spec: ReportSpec, rng: random.Random, fmt: str) -> str:
+def html_table(table: Table) -> str:
+    """A table as the generated pages write it: one ``<tr>`` per line, spans as attributes,
+    a row of one merged cell (the 第二十条 block headings) shaded."""
+    lines = [_TABLE_OPEN]
+    for row in table:
+        cells = []
+        for cell in row:
+            text, rowspan, colspan = (cell, 1, 1) if isinstance(cell, str) else cell
+            attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (
+                f' rowspan="{rowspan}"' if rowspan > 1 else ""
+            )
+            if len(row) == 1 and colspan > 1:
+                attrs += ' style="background:#e8e8e8;"'
+            cells.append(_td(text, attrs))
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def _t2_grid(spec: ReportSpec, rng: random.Random, fmt: str) -> Table:
     s = _scale(spec.level, spec.agency)
     docs = max(0, int(rng.uniform(3, 25) * min(s, 3)))
     lic = int(rng.uniform(300, 3000) * s)
     pun = int(rng.uniform(80, 900) * s)
     force = int(rng.uniform(0, 60) * s)
     fee = round(rng.uniform(5, 900) * s, 2)
-    t = [
-        '<table border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse;width:100%;">'
-    ]
+
+    def block(n: str) -> list[Cell]:
+        return [(f"第二十条第（{n}）项", 1, 4)]
+
+    t: Table = []
     if fmt == "std2021":
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（一）项</td></tr>')
-        t.append(
-            "<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>"
-        )
-        t.append("<tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr>")
-        t.append(
-            f"<tr><td>行政规范性文件</td>{_td(docs)}{_td(rng.randint(0, 3))}{_td(docs + rng.randint(5, 60))}</tr>"
-        )
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（五）项</td></tr>')
-        t.append('<tr><td>信息内容</td><td colspan="3">本年处理决定数量</td></tr>')
-        t.append(f"<tr><td>行政许可</td>{_td(lic, _CS3)}</tr>")
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（六）项</td></tr>')
-        t.append('<tr><td>信息内容</td><td colspan="3">本年处理决定数量</td></tr>')
-        t.append(f"<tr><td>行政处罚</td>{_td(pun, _CS3)}</tr>")
-        t.append(f"<tr><td>行政强制</td>{_td(force, _CS3)}</tr>")
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（八）项</td></tr>')
-        t.append('<tr><td>信息内容</td><td colspan="3">本年收费金额（单位：万元）</td></tr>')
-        t.append(f"<tr><td>行政事业性收费</td>{_td(f'{fee:.2f}', _CS3)}</tr>")
-    else:
-        prev_lic = rng.randint(40, 400)
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（一）项</td></tr>')
-        t.append(
-            "<tr><td>信息内容</td><td>本年新制作数量</td><td>本年新公开数量</td><td>对外公开总数量</td></tr>"
-        )
-        t.append("<tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr>")
-        t.append(
-            f"<tr><td>规范性文件</td>{_td(docs)}{_td(docs)}{_td(docs + rng.randint(10, 80))}</tr>"
-        )
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（五）项</td></tr>')
-        t.append(
-            "<tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>"
-        )
-        t.append(
-            f"<tr><td>行政许可</td>{_td(prev_lic)}{_td(rng.choice(['增', '减']) + str(rng.randint(0, 20)))}{_td(lic)}</tr>"
-        )
-        t.append(
-            f"<tr><td>其他对外管理服务事项</td>{_td(rng.randint(0, 60))}{_td(0)}{_td(rng.randint(0, 500))}</tr>"
-        )
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（六）项</td></tr>')
-        t.append(
-            "<tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>"
-        )
-        t.append(
-            f"<tr><td>行政处罚</td>{_td(rng.randint(50, 600))}{_td('增' + str(rng.randint(0, 30)))}{_td(pun)}</tr>"
-        )
-        t.append(f"<tr><td>行政强制</td>{_td(rng.randint(0, 40))}{_td(0)}{_td(force)}</tr>")
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（八）项</td></tr>')
-        t.append('<tr><td>信息内容</td><td>上一年项目数量</td><td colspan="2">本年增/减</td></tr>')
-        t.append(
-            f"<tr><td>行政事业性收费</td>{_td(rng.randint(5, 90))}{_td('减' + str(rng.randint(0, 5)), _CS2)}</tr>"
-        )
-        t.append('<tr><td colspan="4" style="background:#e8e8e8;">第二十条第（九）项</td></tr>')
-        t.append('<tr><td>信息内容</td><td>采购项目数量</td><td colspan="2">采购总金额</td></tr>')
-        amount = f"{rng.uniform(20, 5000) * s:.2f}万元"
-        t.append(f"<tr><td>政府集中采购</td>{_td(rng.randint(1, 120))}{_td(amount, _CS2)}</tr>")
-    t.append("</table>")
-    return "\n".join(t)
+        decided = ["信息内容", ("本年处理决定数量", 1, 3)]
+        t.append(block("一"))
+        t.append(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"])
+        t.append(["规章", "0", "0", "0"])
+        repealed = rng.randint(0, 3)
+        t.append(["行政规范性文件", str(docs), str(repealed), str(docs + rng.randint(5, 60))])
+        t += [block("五"), decided, ["行政许可", (str(lic), 1, 3)]]
+        t += [block("六"), decided, ["行政处罚", (str(pun), 1, 3)]]
+        t.append(["行政强制", (str(force), 1, 3)])
+        t += [block("八"), ["信息内容", ("本年收费金额（单位：万元）", 1, 3)]]
+        t.append(["行政事业性收费", (f"{fee:.2f}", 1, 3)])
+        return t
+    prev_lic = rng.randint(40, 400)
+    counted = ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"]
+    t.append(block("一"))
+    t.append(["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"])
+    t.append(["规章", "0", "0", "0"])
+    t.append(["规范性文件", str(docs), str(docs), str(docs + rng.randint(10, 80))])
+    t += [block("五"), counted]
+    change = rng.choice(["增", "减"]) + str(rng.randint(0, 20))
+    t.append(["行政许可", str(prev_lic), change, str(lic)])
+    others = str(rng.randint(0, 60))
+    t.append(["其他对外管理服务事项", others, "0", str(rng.randint(0, 500))])
+    t += [block("六"), counted]
+    prev_pun = str(rng.randint(50, 600))
+    t.append(["行政处罚", prev_pun, "增" + str(rng.randint(0, 30)), str(pun)])
+    t.append(["行政强制", str(rng.randint(0, 40)), "0", str(force)])
+    t += [block("八"), ["信息内容", "上一年项目数量", ("本年增/减", 1, 2)]]
+    prev_fee = str(rng.randint(5, 90))
+    t.append(["行政事业性收费", prev_fee, ("减" + str(rng.randint(0, 5)), 1, 2)])
+    t += [block("九"), ["信息内容", "采购项目数量", ("采购总金额", 1, 2)]]
+    amount = f"{rng.uniform(20, 5000) * s:.2f}万元"
+    t.append(["政府集中采购", str(rng.randint(1, 120)), (amount, 1, 2)])
+    return t
 
 
-def _t3_table(t3: dict, fmt: str) -> str:
+def _t3_grid(t3: dict) -> Table:
     rows: list[tuple[str, str, float]] = t3["_rows"]
-    t = [
-        '<table border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse;width:100%;">'
+
+    def nums(key: str) -> list[Cell]:
+        return [str(v) for v in t3[key]]
+
+    t: Table = [
+        [(_T3_CORNER, 3, 3), ("申请人情况", 1, 7)],
+        [("自然人", 2, 1), ("法人或其他组织", 1, 5), ("总计", 2, 1)],
+        list(APPLICANT_COLS[1:]),
+        [("一、本年新收政府信息公开申请数量", 1, 3), *nums("一")],
+        [("二、上年结转政府信息公开申请数量", 1, 3), *nums("二")],
     ]
-    t.append(
-        '<tr><td colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>'
-        '<td colspan="7">申请人情况</td></tr>'
-    )
-    t.append(
-        '<tr><td rowspan="2">自然人</td><td colspan="5">法人或其他组织</td><td rowspan="2">总计</td></tr>'
-    )
-    t.append("<tr>" + "".join(_td(c) for c in APPLICANT_COLS[1:]) + "</tr>")
-
-    def nums(key: str) -> str:
-        return "".join(_td(v) for v in t3[key])
-
-    t.append(f'<tr><td colspan="3">一、本年新收政府信息公开申请数量</td>{nums("一")}</tr>')
-    t.append(f'<tr><td colspan="3">二、上年结转政府信息公开申请数量</td>{nums("二")}</tr>')
     n_result_rows = len(rows) + 1  # + (七)总计
     groups = {
         "(三)": ("（三）不予公开", 8),
@@ -322,25 +424,19 @@ def _t3_table(t3: dict, fmt: str) -> str:
         "(五)": ("（五）不予处理", 5),
         "(六)": ("（六）其他处理", 3),
     }
-    first = True
-    for key, label, _ in rows:
-        cells = ""
-        if first:
-            cells += f'<td rowspan="{n_result_rows}">三、本年度办理结果</td>'
-            first = False
+    for i, (key, label, _) in enumerate(rows):
+        cells: list[Cell] = []
+        if i == 0:
+            cells.append(("三、本年度办理结果", n_result_rows, 1))
         grp = key[:3]
         if key.endswith("1") and grp in groups and len(key) > 3:
             glabel, span = groups[grp]
-            cells += f'<td rowspan="{span}">{esc(glabel)}</td>'
-        if len(key) > 3:
-            cells += _td(label)
-        else:
-            cells += _td(label, ' colspan="2"')
-        t.append(f"<tr>{cells}{nums(key)}</tr>")
-    t.append(f'<tr><td colspan="2">（七）总计</td>{nums("(七)")}</tr>')
-    t.append(f'<tr><td colspan="3">四、结转下年度继续办理</td>{nums("四")}</tr>')
-    t.append("</table>")
-    return "\n".join(t)
+            cells.append((glabel, span, 1))
+        cells.append(label if len(key) > 3 else (label, 1, 2))
+        t.append(cells + nums(key))
+    t.append([("（七）总计", 1, 2), *nums("(七)")])
+    t.append([("四、结转下年度继续办理", 1, 3), *nums("四")])
+    return t
 
 
 def _t4_numbers(spec: ReportSpec, rng: random.Random) -> list[int]:
@@ -355,22 +451,21 @@ def _t4_numbers(spec: ReportSpec, rng: random.Random) -> list[int]:
     return out
 
 
-def _t4_table(vals: list[int]) -> str:
-    heads = "".join(_td(x) for x in ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"])
-    t = [
-        '<table border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse;width:100%;">',
-        '<tr><td colspan="5">行政复议</td><td colspan="10">行政诉讼</td></tr>',
-        '<tr><td rowspan="2">结果维持</td><td rowspan="2">结果纠正</td><td rowspan="2">其他结果</td>'
-        '<td rowspan="2">尚未审结</td><td rowspan="2">总计</td>'
-        '<td colspan="5">未经复议直接起诉</td><td colspan="5">复议后起诉</td></tr>',
-        f"<tr>{heads}{heads}</tr>",
-        "<tr>" + "".join(_td(v) for v in vals) + "</tr>",
-        "</table>",
+def _t4_grid(vals: list[int]) -> Table:
+    heads: list[Cell] = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    return [
+        [("行政复议", 1, 5), ("行政诉讼", 1, 10)],
+        [*((h, 2, 1) for h in heads), ("未经复议直接起诉", 1, 5), ("复议后起诉", 1, 5)],
+        heads + heads,
+        [str(v) for v in vals],
     ]
-    return "\n".join(t)
 
 
-def _render_national(spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, size: str) -> str:
+def _national_blocks(
+    spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, size: str
+) -> tuple[list[Block], list[int], int]:
+    """The body of a national-format report as blocks, its T4 numbers and its 主动公开 count
+    (draws from ``rng`` in page order: numbers of 一, T2, T4, then the text after)."""
     me = _self_ref(spec)
     y = spec.year
     total_pub = int(rng.uniform(600, 4000) * max(_scale(spec.level, spec.agency), 0.1))
@@ -379,7 +474,7 @@ def _render_national(spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, s
     budget = rng.randint(10, 200)
     train = rng.randint(1, 6)
     people = train * rng.randint(20, 80)
-    out: list[str] = []
+    out: list[Block] = []
     opening = rng.choice(
         [
             f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《政府信息公开工作年度报告格式》要求编制。"
@@ -390,17 +485,19 @@ def _render_national(spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, s
             f"本报告中所列数据的统计期限自{y}年1月1日起至{y}年12月31日止。",
         ]
     )
-    out.append(para(opening))
-    out.append(heading("一、总体情况"))
+    out.append(("p", opening))
+    out.append(("h", "一、总体情况"))
     out.append(
-        para(
+        (
+            "p",
             f"{y}年，{spec.issuer}坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻{_congress(y)}精神，"
             f"认真贯彻落实《条例》和{_upper(spec)}关于政务公开工作的决策部署，坚持以公开为常态、不公开为例外，"
-            f"围绕中心、服务大局，持续深化政务公开，不断提升政府工作透明度，切实保障人民群众的知情权、参与权、表达权和监督权。"
+            f"围绕中心、服务大局，持续深化政务公开，不断提升政府工作透明度，切实保障人民群众的知情权、参与权、表达权和监督权。",
         )
     )
     out.append(
-        para(
+        (
+            "p",
             f"（一）主动公开。{me}依托{_platform(spec)}等渠道，全年主动公开政府信息{total_pub}条，其中政策文件{docs}件，"
             f"政策解读{jd}篇，财政预决算及“三公”经费信息{budget}条。"
             + rng.choice(
@@ -409,11 +506,12 @@ def _render_national(spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, s
                     "聚焦优化营商环境、重大建设项目、公共资源配置等重点领域，做到应公开尽公开。",
                     "持续做好财政资金直达基层、惠民惠农补贴、社会救助等信息的公开工作，主动接受社会监督。",
                 ]
-            )
+            ),
         )
     )
     out.append(
-        para(
+        (
+            "p",
             f"（二）依申请公开。全年共收到政府信息公开申请{t3['一'][-1]}件，上年结转{t3['二'][-1]}件，"
             f"办结{t3['(七)'][-1]}件，结转下年度继续办理{t3['四'][-1]}件。所有申请均在法定期限内予以答复，"
             "未收取任何费用。"
@@ -422,17 +520,19 @@ def _render_national(spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, s
                     "进一步规范依申请公开受理、登记、审核、答复等环节，答复文书格式统一、依据充分。",
                     "严格执行依申请公开工作规程，对疑难复杂申请实行集体研究，确保答复合法规范。",
                 ]
-            )
+            ),
         )
     )
     out.append(
-        para(
+        (
+            "p",
             "（三）政府信息管理。严格落实政府信息公开保密审查制度，坚持“先审查、后公开”和“一事一审”原则，"
-            f"全年未发生泄密事件。动态调整政府信息公开目录，对{rng.randint(5, 60)}件规范性文件进行清理并公开清理结果。"
+            f"全年未发生泄密事件。动态调整政府信息公开目录，对{rng.randint(5, 60)}件规范性文件进行清理并公开清理结果。",
         )
     )
     out.append(
-        para(
+        (
+            "p",
             "（四）政府信息公开平台建设。"
             + rng.choice(
                 [
@@ -440,31 +540,35 @@ def _render_national(spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, s
                     "持续推进政府网站集约化建设，整合优化信息公开栏目，提升检索和互动功能；",
                 ]
             )
-            + f"加强政务新媒体管理，全年发布信息{rng.randint(100, 2000)}条，互动回应{rng.randint(5, 300)}次。"
+            + f"加强政务新媒体管理，全年发布信息{rng.randint(100, 2000)}条，互动回应{rng.randint(5, 300)}次。",
         )
     )
     out.append(
-        para(
+        (
+            "p",
             f"（五）监督保障。将政务公开工作纳入年度绩效考核，组织开展政务公开业务培训{train}次，参训{people}人次；"
-            "定期开展网站栏目内容检查，对发现的问题及时督促整改。"
+            "定期开展网站栏目内容检查，对发现的问题及时督促整改。",
         )
     )
     if size == "long":
         out.append(
-            para(
+            (
+                "p",
                 f"此外，{me}坚持把政策解读与政策制定同步考虑、同步安排，对重要政策文件采取图解、问答、视频等形式进行解读，"
-                "在重要节点通过新闻发布会、政府网站在线访谈等方式回应社会关切，进一步增强政策的知晓度和透明度。"
+                "在重要节点通过新闻发布会、政府网站在线访谈等方式回应社会关切，进一步增强政策的知晓度和透明度。",
             )
         )
-    out.append(heading("二、主动公开政府信息情况"))
-    out.append(_t2_table(spec, rng, fmt))
-    out.append(heading("三、收到和处理政府信息公开申请情况"))
-    out.append(_t3_table(t3, fmt))
-    out.append(heading("四、政府信息公开行政复议、行政诉讼情况"))
-    out.append(_t4_table(_t4_numbers(spec, rng)))
-    out.append(heading("五、存在的主要问题及改进情况"))
+    out.append(("h", "二、主动公开政府信息情况"))
+    out.append(("table", _t2_grid(spec, rng, fmt)))
+    out.append(("h", "三、收到和处理政府信息公开申请情况"))
+    out.append(("table", _t3_grid(t3)))
+    out.append(("h", "四、政府信息公开行政复议、行政诉讼情况"))
+    t4 = _t4_numbers(spec, rng)
+    out.append(("table", _t4_grid(t4)))
+    out.append(("h", "五、存在的主要问题及改进情况"))
     out.append(
-        para(
+        (
+            "p",
             f"{y}年，{me}政府信息公开工作取得了一定成效，但也存在一些不足："
             + rng.choice(
                 [
@@ -472,35 +576,36 @@ def _render_national(spec: ReportSpec, rng: random.Random, fmt: str, t3: dict, s
                     "一是主动公开的深度和广度还需进一步拓展；二是依申请公开答复的规范化水平有待提升；三是基层政务公开标准化规范化建设仍需加强。",
                     "一是重点领域信息公开还不够全面；二是政务新媒体互动回应不够及时；三是政务公开队伍相对薄弱。",
                 ]
-            )
+            ),
         )
     )
     out.append(
-        para(
+        (
+            "p",
             f"{y + 1}年，{me}将着力做好以下工作：一是加大主动公开力度，及时准确公开重点领域信息；"
-            "二是丰富政策解读形式，提升解读质量；三是加强业务培训和监督考核，推动政务公开工作提质增效。"
+            "二是丰富政策解读形式，提升解读质量；三是加强业务培训和监督考核，推动政务公开工作提质增效。",
         )
     )
-    out.append(heading("六、其他需要报告的事项"))
+    out.append(("h", "六、其他需要报告的事项"))
     other = f"{me}本年度未收取信息处理费。"
     if y >= 2021:
         other = "依据《政府信息公开信息处理费管理办法》（国办函〔2020〕109号），" + other
-    out.append(para(other))
+    out.append(("p", other))
     out.append(
-        para(
+        (
+            "p",
             f"本年度{me}共办理人大代表建议{rng.randint(0, 60)}件、政协提案{rng.randint(0, 50)}件，办结率100%，"
-            "办理结果已按要求公开。"
+            "办理结果已按要求公开。",
         )
     )
     for extra in spec.extra:
-        out.append(para(extra))
+        out.append(("p", extra))
     if spec.contact:
-        out.append(para(f"联系人：{spec.contact}　联系电话：{rng.randint(2000000, 8999999)}"))
-    out.append(f'<p style="text-align:right;">{esc(spec.issuer)}</p>')
-    out.append(
-        f'<p style="text-align:right;">{spec.published.year}年{spec.published.month}月{spec.published.day}日</p>'
-    )
-    return "\n".join(out)
+        out.append(("p", f"联系人：{spec.contact}　联系电话：{rng.randint(2000000, 8999999)}"))
+    out.append(("right", spec.issuer))
+    pub = spec.published
+    out.append(("right", f"{pub.year}年{pub.month}月{pub.day}日"))
+    return out, t4, total_pub
 
 
 def _render_pre2019(spec: ReportSpec, rng: random.Random) -> str:

@@ -6,10 +6,12 @@ import datetime as dt
 import gzip
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from email.utils import format_datetime
+from urllib.parse import quote
 
 __all__ = [
+    "Attachment",
     "ExpectedReport",
     "SiteEntry",
     "LoggedRequest",
@@ -23,13 +25,22 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ExpectedReport:
-    """Ground truth for one annual-report page the crawler should find.
+    """Ground truth for one annual report the crawler should find.
 
-    ``year`` is the year reported on; ``url`` the final URL (after redirects);
+    ``year`` is the year reported on; ``url`` the final URL (after redirects) of the report
+    page, or of the document itself when the list links the document directly;
     ``agency`` is e.g. ``"财政局"`` for a department's report, ``None`` for a government's own.
-    ``stats`` (not part of equality) holds a few figures of the generated tables, when known:
+    ``stats`` (not part of equality) holds figures of the generated tables, when known:
     ``format`` (pre2019/std2019/std2021) and T3 totals (``t3_new``, ``t3_carried``,
-    ``t3_handled``, ``t3_forward``).
+    ``t3_handled``, ``t3_forward``); reports published as attachments also carry the key
+    figures the crawler must extract, named as ``govcrawl.report.analyse.STAT_KEYS`` names them
+    (``applications_new``, ``handled_total``, ``litigation_total`` …), none when the
+    documents are unreadable.
+    ``attachments``: URLs of the report's documents (the report's own URL for a document
+    linked directly from the list); ``flags``: flags the crawler must raise (an entry matches a
+    raised flag equal to it or starting with it plus ``":"``); ``source``: where the report's
+    text and tables are — ``"page"``, ``"attachment"``, or ``"page+attachment"`` (both
+    needed, or both complete and to be compared).
     """
 
     url: str
@@ -41,6 +52,21 @@ class ExpectedReport:
     published: dt.date
     issuer: str
     stats: dict | None = field(default=None, compare=False, hash=False, repr=False)
+    attachments: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    source: str = "page"
+
+    def __repr__(self) -> str:
+        # The attachment fields are shown only when set: a page report reads as it always did.
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.repr and not (f.name in _QUIET_WHEN_DEFAULT and value == f.default):
+                shown.append(f"{f.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+_QUIET_WHEN_DEFAULT = ("attachments", "flags", "source")
 
 
 @dataclass(frozen=True)
@@ -202,3 +228,41 @@ def registered_domain(host: str) -> str:
         else 2
     )
     return ".".join(labels[-n:])
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document file as a portal serves it: a PDF, DOCX, XLSX … or a broken stand-in.
+
+    ``path`` is the origin-form target (``/uploadfiles/2023/01/x.pdf``,
+    ``/attach/download.jsp?id=4711``); ``filename`` set adds ``Content-Disposition:
+    attachment`` with it — as raw UTF-8 bytes in ``filename="…"`` (what many CMS send), or
+    RFC 5987 ``filename*=UTF-8''…`` when ``rfc5987``. ``uploaded`` is its Last-Modified.
+    """
+
+    path: str
+    body: bytes
+    content_type: str
+    uploaded: dt.datetime
+    filename: str | None = None
+    rfc5987: bool = False
+
+    @property
+    def disposition(self) -> str | None:
+        """The Content-Disposition value as sent (a latin-1 str carrying the header bytes)."""
+        if self.filename is None:
+            return None
+        if self.rfc5987:
+            return f"attachment; filename*=UTF-8''{quote(self.filename, safe='')}"
+        return 'attachment; filename="' + self.filename.encode().decode("latin-1") + '"'
+
+    def page(self) -> Page:
+        """The prebuilt response serving this file."""
+        disposition = self.disposition
+        headers = [("Content-Disposition", disposition)] if disposition else []
+        return Page(
+            self.body,
+            content_type=self.content_type,
+            headers=headers,
+            last_modified=self.uploaded,
+        )

@@ -4,8 +4,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
-from .content import ReportSeries, ReportSpec, distractor_html, news_item, seed_html, stable_rng
+from .attachments import (
+    MIME,
+    OCTET_STREAM,
+    docx_document,
+    link_line,
+    narrative_html,
+    pdf_document,
+    sample_document,
+    upload_path,
+    xlsx_document,
+)
+from .content import (
+    Composed,
+    ReportSeries,
+    ReportSpec,
+    distractor_html,
+    news_item,
+    para,
+    seed_html,
+    stable_rng,
+)
+from .documents import html_error_page, truncated
+from .model import Attachment
 from .revise import Reviser
 from .server import SimulatedWeb
 from .styles import (
@@ -63,21 +86,47 @@ def report(
         extra=list(extra or []),
     )
     body, stats = series.render(spec, size=size)
-    rng = stable_rng("time", title)
+    return _report_item(spec, body, stats, **item_kw)
+
+
+def _report_item(spec: ReportSpec, body: str, stats: dict, **item_kw) -> Item:
+    """The list item of a generated report, published at a deterministic time of its day."""
+    rng = stable_rng("time", spec.title)
     kw = {"time": f"{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}"} | item_kw
     return Item(
-        title=title,
-        date=published,
+        title=spec.title,
+        date=spec.published,
         kind="report",
         body=body,
-        year=year,
-        region=region,
-        level=level,
-        agency=agency,
-        issuer=issuer,
+        year=spec.year,
+        region=spec.region,
+        level=spec.level,
+        agency=spec.agency,
+        issuer=spec.issuer,
         stats=stats,
         **kw,
     )
+
+
+def composed_report(
+    series: ReportSeries,
+    year: int,
+    region: str,
+    level: str,
+    issuer: str,
+    *,
+    title: str | None = None,
+    agency: str | None = None,
+    parent: str = "",
+    published: dt.date | None = None,
+) -> tuple[Item, Composed]:
+    """A generated report item (years ≥ 2019) and its structure, for reports whose documents
+    are rendered from it; the item's ``stats`` add the key figures (``STAT_KEYS`` names)."""
+    title = title or f"{region}{year}年政府信息公开工作年度报告"
+    published = published or pub_date(issuer, year)
+    spec = ReportSpec(year, region, level, issuer, title, published, agency=agency, parent=parent)
+    composed = series.compose(spec)
+    return _report_item(spec, composed.html(), composed.stats | composed.figures()), composed
 
 
 def seed_report(
@@ -601,11 +650,19 @@ def _fuxin(series: ReportSeries) -> SiteConfig:
             time="14:30",
         ),
         old_2020,
+        # The list links a PDF of the 2021 report whose only text is an English placeholder
+        # line: an attachment-only report with nothing to parse.
         Item(
             "阜新市2021年政府信息公开工作年度报告（PDF）",
             D(2022, 1, 25),
             kind="attachment",
             path="/uploadfiles/202201/2021ndbg.pdf",
+            year=2021,
+            region=region,
+            level="prefecture",
+            issuer=gov,
+            stats={"format": "std2021"},
+            flags=("t3_missing", "no_handled_total", "no_applications_new"),
         ),
         report(series, 2022, region, "prefecture", gov, published=D(2023, 1, 30)),
         report(series, 2023, region, "prefecture", gov, published=D(2024, 1, 26)),
@@ -631,6 +688,260 @@ def _fuxin(series: ReportSeries) -> SiteConfig:
     )
 
 
+# 淮安市洪泽区人民政府 2023, the real report (documents_data/hongze_qu_2023_report.pdf): the
+# figures as read from the document (tests/fixtures/golden/figures.json, samples README).
+_HONGZE_2023_STATS = {
+    "format": "std2021",
+    "t3_new": 21,
+    "t3_carried": 0,
+    "t3_handled": 21,
+    "t3_forward": 0,
+    "applications_new": 21,
+    "applications_carried_over": 0,
+    "disclosed": 0,
+    "partially_disclosed": 4,
+    "not_disclosed": 3,
+    "unable_to_provide": 13,
+    "not_processed": 1,
+    "other_handling": 0,
+    "handled_total": 21,
+    "carried_forward": 0,
+    "reconsideration_total": 0,
+    "litigation_direct_total": 0,
+    "litigation_after_reconsideration_total": 0,
+    "litigation_total": 0,
+    "proactive_disclosures": 1136,
+    "fees": 0,
+}
+
+
+def _hongze(series: ReportSeries) -> SiteConfig:
+    """洪泽区: a report column publishing reports as attachments, the ways real portals do."""
+    gov = "淮安市洪泽区人民政府"
+    region = "洪泽区"
+    county = (region, "county")
+    minutes = dt.timedelta(minutes=17)
+
+    def uploaded(item: Item) -> dt.datetime:
+        return item.stamp - minutes  # the file goes up just before the page is published
+
+    def as_file(item: Item, doc: Attachment) -> Item:
+        """The list links the document itself."""
+        item.kind, item.path, item.body, item.attachments = "report_file", doc.path, "", [doc]
+        return item
+
+    def report_pdf(c: Composed, *, scanned: bool = False) -> bytes:
+        when = dt.datetime.combine(c.spec.published, dt.time(9, 0))
+        # a scan of the text pages only: page images are ~100 KB each
+        tables = [] if scanned else c.tables()
+        return pdf_document(c.spec.title, c.paragraphs(), tables, when=when, scanned=scanned)
+
+    # 2019: download.jsp without an extension, raw UTF-8 filename in Content-Disposition
+    r2019, c2019 = composed_report(series, 2019, *county, gov)
+    as_file(
+        r2019,
+        Attachment(
+            "/attach/download.jsp?id=4711",
+            report_pdf(c2019),
+            OCTET_STREAM,
+            uploaded(r2019),
+            filename=f"{r2019.title}.pdf",
+        ),
+    )
+    # 2020: the page has the tables; its PDF went out with other T3 figures
+    r2020, c2020 = composed_report(series, 2020, *county, gov)
+    draft = Attachment(
+        upload_path(uploaded(r2020), 11, "pdf"),
+        report_pdf(c2020.with_applications(3)),
+        MIME["pdf"],
+        uploaded(r2020),
+    )
+    r2020.body += "\n" + link_line("附件：", draft.path, f"{r2020.title}.pdf")
+    r2020.attachments, r2020.held_in = [draft], "page+attachment"
+    r2020.flags = ("page_attachment_disagree",)
+    # 2021: the text on the page, the tables (二, 三, 四) in a workbook
+    r2021, c2021 = composed_report(series, 2021, *county, gov)
+    sheet_name = f"{r2021.title}统计表.xlsx"
+    sheets = Attachment(
+        f"/uploadfiles/{r2021.date:%Y}/{r2021.date:%m}/{quote(sheet_name)}",
+        xlsx_document(r2021.title, c2021.tables(), when=uploaded(r2021)),
+        MIME["xlsx"],
+        uploaded(r2021),
+    )
+    r2021.body = narrative_html(c2021, link_line("统计表详见附件：", sheets.path, sheet_name))
+    r2021.attachments, r2021.held_in = [sheets], "page+attachment"
+    # 2022: the list links the PDF
+    r2022, c2022 = composed_report(series, 2022, *county, gov)
+    as_file(
+        r2022,
+        Attachment(
+            upload_path(uploaded(r2022), 42, "pdf"), report_pdf(c2022), MIME["pdf"], uploaded(r2022)
+        ),
+    )
+    # 2023: the real report, a page that only links its PDF
+    r2023 = Item(
+        "洪泽区人民政府2023年政府信息公开工作年度报告",
+        D(2024, 2, 27),
+        kind="report",
+        year=2023,
+        region=region,
+        level="county",
+        issuer=gov,
+        stats=dict(_HONGZE_2023_STATS),
+        time="10:15",
+        flags=("t4_reconsideration_total", "t4_litigation_after_reconsideration_total"),
+        held_in="attachment",
+    )
+    real = Attachment(
+        upload_path(dt.datetime(2024, 2, 26, 14, 56, 45), 7, "pdf"),
+        sample_document("hongze_qu_2023_report.pdf"),
+        MIME["pdf"],
+        dt.datetime(2024, 2, 26, 14, 56, 45),
+    )
+    r2023.body = link_line("详见附件：", real.path, f"{r2023.title}.pdf")
+    r2023.attachments = [real]
+
+    def dept(name: str, year: int) -> tuple[Item, Composed]:
+        title = f"{region}{name}{year}年度政府信息公开工作年度报告"
+        issuer = f"{region}{name}"
+        return composed_report(
+            series, year, *county, issuer, title=title, agency=name, parent=region
+        )
+
+    # a department's page: one line linking the DOCX that holds everything
+    finance, c_finance = dept("财政局", 2022)
+    word = Attachment(
+        upload_path(uploaded(finance), 3, "docx"),
+        docx_document(
+            finance.title, c_finance.paragraphs(), c_finance.tables(), when=uploaded(finance)
+        ),
+        MIME["docx"],
+        uploaded(finance),
+    )
+    finance.body = link_line("点击下载：", word.path, f"{finance.title}.docx")
+    finance.attachments, finance.held_in = [word], "attachment"
+    # download.jsp again, the filename in RFC 5987 form
+    education, c_education = dept("教育局", 2022)
+    as_file(
+        education,
+        Attachment(
+            "/attach/download.jsp?id=4712",
+            report_pdf(c_education),
+            OCTET_STREAM,
+            uploaded(education),
+            filename=f"{education.title}.pdf",
+            rfc5987=True,
+        ),
+    )
+    # broken documents the list still calls reports
+    town, c_town = composed_report(
+        series, 2022, "岔河镇", "township", "淮安市洪泽区岔河镇人民政府", parent=region
+    )
+    as_file(
+        town,
+        Attachment(
+            upload_path(uploaded(town), 5, "pdf"),
+            report_pdf(c_town, scanned=True),
+            MIME["pdf"],
+            uploaded(town),
+        ),
+    )
+    cut, c_cut = dept("交通运输局", 2022)
+    as_file(
+        cut,
+        Attachment(
+            upload_path(uploaded(cut), 9, "pdf"),
+            truncated(report_pdf(c_cut), 0.6),
+            MIME["pdf"],
+            uploaded(cut),
+        ),
+    )
+    missing, _ = dept("农业农村局", 2022)
+    as_file(
+        missing,
+        Attachment(
+            upload_path(uploaded(missing), 2, "pdf"),
+            html_error_page("404 Not Found"),
+            "text/html",
+            uploaded(missing),
+        ),
+    )
+    for item, flag in ((town, "needs_ocr"), (cut, "damaged_document"), (missing, "not_a_document")):
+        item.flags = (flag,)
+        item.stats = {"format": (item.stats or {})["format"]}  # no figures can be read
+    # documents that are not reports
+    work_report = Item("洪泽区2023年政府工作报告", D(2023, 1, 12), kind="file", time="16:40")
+    when = dt.datetime(2023, 1, 12, 16, 20)
+    work_report.attachments = [
+        Attachment(
+            upload_path(when, 31, "pdf"),
+            pdf_document(work_report.title, _WORK_REPORT, when=when),
+            MIME["pdf"],
+            when,
+        )
+    ]
+    when = dt.datetime(2021, 6, 3, 10, 0)
+    form = Item("政府信息公开申请表", when.date(), kind="file", time="10:00")
+    form.attachments = [
+        Attachment(
+            upload_path(when, 1, "docx"),
+            docx_document(form.title, _FORM_NOTES, [_FORM], when=when),
+            MIME["docx"],
+            when,
+        )
+    ]
+    guide = Item(
+        "政府信息公开申请办事指南",
+        D(2021, 6, 3),
+        kind="doc",
+        body=para("申请人可通过当面、邮寄、网上等方式提出政府信息公开申请。")
+        + "\n"
+        + link_line("申请表下载：", form.attachments[0].path, "政府信息公开申请表.docx"),
+        issuer=f"{gov}办公室",
+        time="10:05",
+    )
+    for item in (work_report, form):
+        item.path = item.attachments[0].path
+    reports = [r2019, r2020, r2021, r2022, r2023, finance, education, town, cut, missing]
+    return SiteConfig(
+        host="www.hongze.gov.cn",
+        site_name=gov,
+        region=region,
+        short="洪泽区",
+        level="county",
+        region_code="320813",
+        province=("江苏省", "http://www.jiangsu.gov.cn/"),
+        city=("淮安市人民政府", "http://www.huaian.gov.cn/"),
+        site_code="3208130006",
+        icp="苏ICP备05010125号",
+        reports=reports,
+        news=news("洪泽区", 6, D(2024, 3, 6)) + [work_report],
+        services=[guide, form],
+        gzip=True,
+        server="nginx/1.20.1",
+        ids=9100,
+    )
+
+
+_WORK_REPORT = [
+    "——2023年1月在洪泽区第二届人民代表大会第三次会议上",
+    "各位代表：现在，我代表区人民政府，向大会报告工作，请予审议，并请区政协各位委员提出意见。",
+    "一、2022年工作回顾。过去一年，我们坚持稳中求进工作总基调，全区经济社会发展取得新成效。",
+    "二、2023年工作安排。今年是全面贯彻落实党的二十大精神的开局之年，做好政府工作意义重大。",
+]
+_FORM_NOTES = [
+    "填表说明：申请人应如实填写本表，所需信息的内容描述应尽可能详细、明确。",
+    "受理机关：淮安市洪泽区人民政府办公室。",
+]
+_FORM: list[list[str | tuple[str, int, int]]] = [
+    [("申请人信息", 3, 1), "姓名/名称", "", "证件号码", ""],
+    ["联系电话", "", "电子邮箱", ""],
+    ["通信地址", ("", 1, 3)],
+    [("所需信息情况", 2, 1), "所需信息的内容描述", ("", 1, 3)],
+    ["获取信息的方式", ("□邮寄　□电子邮件　□当面领取", 1, 3)],
+]
+
+
 # ============================================================================ builders
 def _built(site: BaseSite) -> BaseSite:
     site.build()
@@ -643,10 +954,12 @@ def _revisable(web: SimulatedWeb, sites: list[BaseSite], series: ReportSeries) -
 
 
 def build_test_web() -> SimulatedWeb:
-    """Five portals (six hosts) covering every quirk the crawler must handle. Deterministic.
+    """Six portals (seven hosts) covering every quirk the crawler must handle. Deterministic.
 
-    ``web.revise()`` edits reports on all portals and adds new ones to 沧源 (TRS), 师宗
-    (jcms) and 景县 (plain ASP) — the portals without a site-search trap.
+    洪泽区 publishes its reports as attachments (PDF/DOCX/XLSX, download.jsp links, broken
+    files); its documents are rendered on the first build of a process, then cached.
+    ``web.revise()`` edits reports on the first five portals (not 洪泽区) and adds new ones to
+    沧源 (TRS), 师宗 (jcms) and 景县 (plain ASP) — the portals without a site-search trap.
     """
     web = SimulatedWeb("test")
     series = ReportSeries()
@@ -663,6 +976,8 @@ def build_test_web() -> SimulatedWeb:
         _built(SimpleSite(web, _fuxin(series))),
     ]
     _revisable(web, sites, series)
+    # built last and left out of revisions: the five portals above keep their bytes
+    _built(SimpleSite(web, _hongze(series)))
     web.host("www.jingxian.gov.cn").extra_headers.append(("X-Powered-By", "ASP.NET"))
     # A session cookie, as ASP portals send: exercises the cookie jar (and its Public Suffix lookups).
     web.host("www.jingxian.gov.cn").extra_headers.append(("Set-Cookie", "ASPSESSIONIDQSTCRDAB=KDLFHPBCJMNO; path=/"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote
 
 from .content import esc
-from .model import ExpectedReport, Page, SiteEntry, VirtualHost
+from .model import Attachment, ExpectedReport, Page, SiteEntry, VirtualHost
 from .server import SimulatedWeb
 
 __all__ = [
@@ -39,7 +39,12 @@ class Item:
     """One entry of a list column and (usually) the page it links to.
 
     ``kind``: report | distractor | news | doc (served article pages); attachment (a PDF);
-    dead (linked, answers 404); disallowed (served, but under a robots.txt Disallow).
+    dead (linked, answers 404); disallowed (served, but under a robots.txt Disallow);
+    report_file (a report the list links as a document: ``attachments[0]``, at ``path``);
+    file (a document that is not a report, linked from a list: ``attachments[0]``).
+    ``attachments`` of an article page are served with it (its body links them);
+    ``flags`` and ``held_in`` go to the report's ground truth (``ExpectedReport.flags`` and
+    ``.source``).
     """
 
     title: str
@@ -60,6 +65,9 @@ class Item:
     url: str = ""  # final absolute URL (assigned by the style)
     href: str = ""  # href as written in the list (assigned by the style)
     modified: dt.datetime | None = None  # Last-Modified of a revised page (default: stamp)
+    attachments: list[Attachment] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
+    held_in: str = "page"  # page | attachment | page+attachment
 
     @property
     def stamp(self) -> dt.datetime:
@@ -114,6 +122,7 @@ class SiteConfig:
     news: list[Item] = field(default_factory=list)
     finance: list[Item] = field(default_factory=list)  # 财政信息 column
     units: list[Unit] = field(default_factory=list)  # disclosure platform units
+    services: list[Item] = field(default_factory=list)  # 办事服务 column (simple style)
     per_page: int = 10
     traps: tuple[str, ...] = ()
     robots_disallow: tuple[str, ...] = ("/admin/", "/cgi-bin/")
@@ -381,31 +390,56 @@ class BaseSite:
                 item.url, Page(_TINY_PDF, content_type="application/pdf", last_modified=item.stamp)
             )
             self.web.attachment_urls.add(item.url)
-            return None
+            return self.expect(item, (item.url,), "attachment")
+        if item.kind in ("report_file", "file"):
+            (doc,) = item.attachments
+            assert self.url(doc.path) == item.url, (doc.path, item.url)
+            self.serve_file(doc)
+            if item.kind == "file":
+                self.web.distractor_urls.add(item.url)
+                return None
+            return self.expect(item, (item.url,), "attachment")
+        for doc in item.attachments:
+            self.serve_file(doc)  # before the page that links it: the web may be serving
         self.served[item.url] = (item, column, crumbs)
         self.render_item(item)
         if item.redirect_from:
             self.redirect(item.redirect_from, item.url)
         expected = None
         if item.kind == "report":
-            assert item.year is not None
-            expected = ExpectedReport(
-                url=item.url,
-                title=item.title,
-                year=item.year,
-                region=item.region,
-                admin_level=item.level,
-                agency=item.agency,
-                published=item.date,
-                issuer=item.issuer,
-                stats=item.stats,
-            )
-            self.web.expected_reports.append(expected)
+            docs = tuple(self.url(doc.path) for doc in item.attachments)
+            expected = self.expect(item, docs, item.held_in)
         elif item.kind == "distractor":
             self.web.distractor_urls.add(item.url)
         elif item.kind == "disallowed":
             self.web.robots_disallowed_urls.add(item.url)
         self.articles.append(item)
+        return expected
+
+    def serve_file(self, doc: Attachment) -> None:
+        """Serve a document file of this site (and count it among the attachments)."""
+        url = self.url(doc.path)
+        self.web.add_page(url, doc.page())
+        self.web.attachment_urls.add(url)
+
+    def expect(self, item: Item, attachments: tuple[str, ...], source: str) -> ExpectedReport:
+        """Record a served report item as ground truth."""
+        assert item.year is not None
+        expected = ExpectedReport(
+            url=item.url,
+            title=item.title,
+            year=item.year,
+            region=item.region,
+            admin_level=item.level,
+            agency=item.agency,
+            published=item.date,
+            issuer=item.issuer,
+            stats=item.stats,
+            attachments=attachments,
+            flags=item.flags,
+            source=source,
+        )
+        self.web.expected_reports.append(expected)
         return expected
 
     def render_item(self, item: Item) -> None:
@@ -1582,7 +1616,11 @@ class SimpleSite(BaseSite):
         self.column("/xwzx/", "新闻中心", c.news, [("新闻中心", "/xwzx/index.html")])
         if not c.xxgk_host:
             self.build_zwgk()
-        for t, u in (("政民互动", "/zmhd/index.html"), ("办事服务", "/bsfw/index.html")):
+        stubs = [("政民互动", "/zmhd/index.html"), ("办事服务", "/bsfw/index.html")]
+        if c.services:
+            self.column("/bsfw/", "办事服务", c.services, [("办事服务", "/bsfw/index.html")])
+            stubs.pop()
+        for t, u in stubs:
             self.add(
                 u, self.layout(t, f"<section><h2>{t}</h2><p>{t}。</p></section>", crumbs=[(t, "")])
             )

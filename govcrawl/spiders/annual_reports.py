@@ -6,6 +6,7 @@ saved pages); archiving and extraction happen in the middleware and the pipeline
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -19,17 +20,23 @@ from twisted.python.failure import Failure
 
 from archive import db
 from govcrawl.antibot import detect_wall
-from govcrawl.discovery.plan import Limits, Role, Step, plan
+from govcrawl.discovery.plan import Limits, Role, Step, attachment_steps, plan
 from govcrawl.discovery.scope import registered_domain
+from govcrawl.documents.route import is_document
 from govcrawl.encoding import decode_html
 from govcrawl.extensions import ArchiveExtension
-from govcrawl.items import ReportPage, ReportSeen
+from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
 from govcrawl.middlewares import slow_down_host
 from govcrawl.sites import Site, SiteError, iter_site_args
 
-# Reports first, then the lists that hold them, then navigation.
-PRIORITY = {Role.REPORT: 30, Role.LIST: 20, Role.COLUMN: 20, Role.UNIT: 10, Role.SECTION: 10, Role.HOME: 0}
+# Reports and their attachments first, then the lists that hold them, then navigation.
+PRIORITY = {Role.ATTACHMENT: 35, Role.REPORT: 30, Role.LIST: 20, Role.COLUMN: 20, Role.UNIT: 10,
+            Role.SECTION: 10, Role.HOME: 0}
 HTML_TYPES = (b"text/html", b"application/xhtml", b"text/xml", b"application/xml")
+# Cheap test before parsing a report page for its attachments (bytes: any page encoding).
+_MAY_LINK_DOCUMENTS = re.compile(
+    rb"\.(?:pdf|docx?|xlsx?|wps|zip|rar)\b|download|downfile|attach|fujian", re.I)
+
 
 
 class AnnualReportsSpider(Spider):
@@ -79,16 +86,28 @@ class AnnualReportsSpider(Spider):
             self.logger.info("Crawling %s (%s), scope %s", site.name, site.url, row.domain)
             yield self._request(site, Step(url=site.url, role=Role.HOME, text=site.name, hops=0))
 
-    def _request(self, site: Site, step: Step) -> Request:
-        callback = self.parse_report if step.role is Role.REPORT else self.parse_page
+    def _request(self, site: Site, step: Step, **meta: Any) -> Request:
+        callback = {Role.REPORT: self.parse_report,
+                    Role.ATTACHMENT: self.parse_attachment}.get(step.role, self.parse_page)
         return Request(
             step.url,
             callback=callback,
             errback=self.on_error,
             priority=PRIORITY[step.role],
             meta={"site_url": site.url, "site_name": site.name, "role": step.role,
-                  "hops": step.hops, "link_text": step.text},
+                  "hops": step.hops, "link_text": step.text, "listed_date": step.date, **meta},
         )
+
+    def _budget_left(self, site: Site) -> bool:
+        budget = self.crawler.settings.getint("GOVCRAWL_MAX_REQUESTS_PER_SITE")
+        if self.requests_per_site[site.url] < budget:
+            self.requests_per_site[site.url] += 1
+            return True
+        if site.url not in self.over_budget:
+            self.over_budget.add(site.url)
+            self.archive.problem("site_budget", f"stopped following links after {budget} requests",
+                                 site.url)
+        return False
 
     def _is_wall(self, response: Response) -> bool:
         """An anti-bot challenge instead of the page: record it, slow down for the host."""
@@ -109,20 +128,18 @@ class AnnualReportsSpider(Spider):
             return
         site = self.sites_by_url[response.meta["site_url"]]
         html, _ = decode_html(response.body, content_type.decode("latin-1") or None)
-        budget = self.crawler.settings.getint("GOVCRAWL_MAX_REQUESTS_PER_SITE")
         steps = plan(html, response.url, response.meta["role"], response.meta["hops"],
                      domains=(self.domains[site.url],), limits=self.limits)
         if self.early_stop and self._list_exhausted(response, steps):
             steps = [step for step in steps if step.role is not Role.LIST]
             self.crawler.stats.inc_value("govcrawl/early_stops")
         for step in steps:
-            if self.requests_per_site[site.url] >= budget:
-                if site.url not in self.over_budget:
-                    self.over_budget.add(site.url)
-                    self.archive.problem("site_budget", f"stopped following links after {budget} requests", site.url)
+            if not self._budget_left(site):
                 return
-            self.requests_per_site[site.url] += 1
-            yield self._request(site, step)
+            if step.role is Role.ATTACHMENT:  # a report's file listed next to its page
+                yield self._request(site, step, report_url=step.parent)
+            else:
+                yield self._request(site, step)
 
     def _list_exhausted(self, response: Response, steps: list[Step]) -> bool:
         """A list page that is unchanged since the last crawl and links only reports known
@@ -132,25 +149,67 @@ class AnnualReportsSpider(Spider):
         reports = [step.url for step in steps if step.role is Role.REPORT]
         return bool(reports) and all(url in self.archive.priors for url in reports)
 
-    def parse_report(self, response: Response) -> Iterator[ReportPage | ReportSeen]:
+    @staticmethod
+    def _headers(response: Response) -> tuple[str | None, str | None]:
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        disposition = (response.headers.get(b"Content-Disposition") or b"").decode("latin-1") or None
+        return content_type, disposition
+
+    def parse_report(self, response: Response) -> Iterator[ReportPage | ReportSeen | Request]:
         if self._is_wall(response):
             return
+        content_type, disposition = self._headers(response)
+        document = is_document(response.url, content_type, disposition, response.body)
         capture_id = response.meta.get("capture_id")
         replayed = "unchanged" in response.flags or "from_archive" in response.flags
         if replayed and capture_id and self.archive.stored_reports.get(response.url) == capture_id:
             yield ReportSeen(url=response.url, capture_id=capture_id, fetched_at=datetime.now(UTC))
+        else:
+            yield ReportPage(
+                url=response.url,
+                body=response.body,
+                content_type=content_type,
+                site_url=response.meta["site_url"],
+                site_name=response.meta["site_name"],
+                listed_title=response.meta["link_text"],
+                listed_date=response.meta.get("listed_date") or "",
+                fetched_at=datetime.now(UTC),
+                capture_id=capture_id,
+                payload_digest=response.meta.get("payload_digest"),
+                flags=["truncated_capture"] if "dataloss" in response.flags else [],
+                document=document,
+                disposition=disposition,
+            )
+        if not document and _MAY_LINK_DOCUMENTS.search(response.body):
+            yield from self._attachments(response, content_type)
+
+    def _attachments(self, response: Response, content_type: str | None) -> Iterator[Request]:
+        site = self.sites_by_url[response.meta["site_url"]]
+        html, _ = decode_html(response.body, content_type)
+        for step in attachment_steps(html, response.url, (self.domains[site.url],)):
+            if not self._budget_left(site):
+                return
+            yield self._request(site, step, report_url=response.url)
+
+    def parse_attachment(self, response: Response) -> Iterator[AttachmentDoc]:
+        if self._is_wall(response):
             return
-        content_type = response.headers.get(b"Content-Type", b"") or b""
-        yield ReportPage(
+        content_type, disposition = self._headers(response)
+        capture_id = response.meta.get("capture_id")
+        replayed = "unchanged" in response.flags or "from_archive" in response.flags
+        key = (response.meta["report_url"], response.url)
+        if replayed and capture_id and self.archive.stored_attachments.get(key) == capture_id:
+            return  # unchanged and already read
+        yield AttachmentDoc(
             url=response.url,
+            report_url=response.meta["report_url"],
             body=response.body,
-            content_type=content_type.decode("latin-1") or None,
-            site_url=response.meta["site_url"],
+            content_type=content_type,
+            disposition=disposition,
             site_name=response.meta["site_name"],
-            listed_title=response.meta["link_text"],
+            link_text=response.meta["link_text"],
             fetched_at=datetime.now(UTC),
             capture_id=capture_id,
-            payload_digest=response.meta.get("payload_digest"),
             flags=["truncated_capture"] if "dataloss" in response.flags else [],
         )
 

@@ -134,6 +134,26 @@ def note_version(report: Report, *, text: str, capture_id: str | None, payload_d
     return "new" if latest is None else "changed"
 
 
+def note_past_version(report: Report, *, text: str, capture_id: str | None,
+                      payload_digest: str | None, seen_at: datetime, run_id: int | None) -> str:
+    """A copy of the report older than what is stored (a web archive's): kept as a version of
+    its time; the report's current columns stay. "same" when that text is already a version."""
+    digest = text_digest(text)
+    report.first_seen = min(_aware(report.first_seen), seen_at)
+    for version in report.versions:
+        if version.text_digest == digest:
+            version.seen_at = min(_aware(version.seen_at), seen_at)
+            return "same"
+    report.versions.append(ReportVersion(
+        capture_id=capture_id, run_id=run_id, payload_digest=payload_digest, text_digest=digest,
+        text=text, seen_at=seen_at, last_seen_at=seen_at))
+    return "past"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def baseline_version(report: Report) -> None:
     """A report stored before versions were kept gets its stored content as version 1."""
     if report.id is not None and not report.versions and report.text:

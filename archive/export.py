@@ -17,6 +17,7 @@ from govcrawl.report.analyse import STAT_KEYS
 FORMATS = ("jsonl", "csv", "cells")
 CSV_COLUMNS = (
     "url", "title", "year", "region", "admin_level", "agency", "issuer", "published", "format",
+    "source", "archived_at",
     *STAT_KEYS, "site", "warc_file", "warc_offset", "warc_length", "payload_digest", "fetched_at",
     "first_seen", "last_seen", "flags", "attachments", "text",
 )
@@ -50,8 +51,12 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
          "pages": a.pages, "flags": a.flags or [], "capture": _capture(a.capture, cwd)}
         for a in report.attachments
     ]
+    c = report.capture
     return {
         "url": report.url,
+        "source": c.source if c is not None else None,
+        "archived_at": _iso(c.archived_at) if c is not None else None,
+        "archive_url": c.archive_url if c is not None else None,
         "title": report.title,
         "year": report.year,
         "region": report.region,

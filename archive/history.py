@@ -24,13 +24,14 @@ def history_lines(session: Session, url: str, context: int = 1) -> list[str] | N
     lines = [f"{report.title or report.listed_title or url}", url,
              f"{len(report.versions)} version(s); first seen {_stamp(report.first_seen)}, "
              f"last seen {_stamp(report.last_seen)}"]
-    for n, version in enumerate(report.versions, 1):
+    versions = sorted(report.versions, key=lambda v: (_stamp(v.seen_at), v.id))
+    for n, version in enumerate(versions, 1):
         capture = session.get(Capture, version.capture_id) if version.capture_id else None
         where = f"{capture.warc_file}:{capture.warc_offset}" if capture else "no capture"
         lines.append(f"  v{n}  {_stamp(version.seen_at)} … {_stamp(version.last_seen_at)}  "
                      f"{len(version.text)} chars  {where}")
-    for n in range(1, len(report.versions)):
-        old, new = report.versions[n - 1], report.versions[n]
+    for n in range(1, len(versions)):
+        old, new = versions[n - 1], versions[n]
         lines.append("")
         lines.extend(difflib.unified_diff(
             old.text.splitlines(), new.text.splitlines(), fromfile=f"v{n} {_stamp(old.seen_at)}",

@@ -73,6 +73,9 @@ class Capture(Base):
     refers_to: Mapped[str | None] = mapped_column(String(100))
     # Moved by later revisits of the same content (304 or identical payload).
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # For source "wayback"/"import": when the archive captured it, and where we got it from.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archive_url: Mapped[str | None] = mapped_column(Text)
 
 
 class Report(Base):

@@ -52,9 +52,10 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 
 def load_priors(session: Session, *, runs: Collection[int] | None = None,
                 exclude_runs: Collection[int] = (), statuses: Collection[int] = (200, 304),
-                ) -> dict[str, PriorCapture]:
+                sources: Collection[str] | None = ("live",)) -> dict[str, PriorCapture]:
     """Latest GET capture per URL with one of ``statuses`` (whole transfers only), with the
-    response record it rests on (itself, or the original of a revisit)."""
+    response record it rests on (itself, or the original of a revisit). By default only our own
+    live captures: an archive's or an imported file's validators are not the server's now."""
     query = select(Capture.id, Capture.url, Capture.status, Capture.record_type,
                    Capture.fetched_at, Capture.etag, Capture.last_modified,
                    Capture.payload_digest, Capture.warc_file, Capture.warc_offset,
@@ -63,6 +64,8 @@ def load_priors(session: Session, *, runs: Collection[int] | None = None,
         Capture.truncated.is_(None))
     if runs is not None:
         query = query.where(Capture.run_id.in_(list(runs)))
+    if sources is not None:
+        query = query.where(Capture.source.in_(list(sources)))
     if exclude_runs:
         query = query.where(Capture.run_id.not_in(list(exclude_runs)))
     latest: dict[str, tuple] = {}

@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from archive.models import Capture, CrawlRun, Problem, Report, ReportVersion, Site
@@ -66,7 +66,9 @@ def interrupted_runs(session: Session) -> list[CrawlRun]:
     """Runs that did not finish and whose process is gone (killed, stopped, rebooted)."""
     runs = session.scalars(select(CrawlRun).where(CrawlRun.status.in_(UNFINISHED))
                            .order_by(CrawlRun.id)).all()
-    return [run for run in runs if run.status != "running" or not process_alive(run.arguments)]
+    # An import is not a crawl: nothing to resume, and its captures live in other files.
+    return [run for run in runs if "import" not in (run.arguments or {})
+            and (run.status != "running" or not process_alive(run.arguments))]
 
 
 def live_runs(session: Session) -> list[CrawlRun]:
@@ -79,22 +81,30 @@ class SiteCoverage:
     name: str
     url: str
     years: dict[int | None, int]  # report year → reports found
+    archive_only: dict[int | None, int]  # report year → of those, found only in a web archive
     last_seen: str | None
 
 
 def site_coverage(session: Session) -> list[SiteCoverage]:
+    """Per site and report year: reports found, and how many of them only in an archive (their
+    URL has no capture of our own, only wayback or imported ones)."""
+    live = (select(Capture.url).where(Capture.source == "live", Capture.url == Report.url)
+            .exists())
     rows = session.execute(
-        select(Site.name, Site.url, Report.year, func.count(Report.id), func.max(Report.last_seen))
+        select(Site.name, Site.url, Report.year, func.count(Report.id),
+               func.sum(case((live, 0), else_=1)), func.max(Report.last_seen))
         .outerjoin(Report, Report.site_id == Site.id)
         .group_by(Site.id, Site.name, Site.url, Report.year).order_by(Site.name)).all()
     sites: dict[str, SiteCoverage] = {}
-    for name, url, year, n, last in rows:
-        site = sites.setdefault(url, SiteCoverage(name, url, {}, None))
+    for name, url, year, n, archived, last in rows:
+        site = sites.setdefault(url, SiteCoverage(name, url, {}, {}, None))
         if n:
             site.years[year] = n
+            if archived:
+                site.archive_only[year] = int(archived)
             stamp = (last if last.tzinfo else last.replace(tzinfo=UTC)).strftime("%Y-%m-%d")
             if site.last_seen is None or stamp > site.last_seen:
-                sites[url] = SiteCoverage(name, url, site.years, stamp)
+                sites[url] = SiteCoverage(name, url, site.years, site.archive_only, stamp)
     return list(sites.values())
 
 
@@ -102,6 +112,13 @@ def _when(moment: datetime | None) -> str:
     if moment is None:
         return "-"
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).strftime("%Y-%m-%d %H:%M")
+
+
+def _cell(site: SiteCoverage, year: int) -> str:
+    if year not in site.years:
+        return "  ."
+    archived = site.archive_only.get(year, 0)
+    return f"{site.years[year]:>3}" if not archived else f"{site.years[year]:>2}a"
 
 
 def status_lines(session: Session, runs: int = 10) -> list[str]:
@@ -123,13 +140,13 @@ def status_lines(session: Session, runs: int = 10) -> list[str]:
     lines.append("")
     coverage = site_coverage(session)
     years = sorted({y for site in coverage for y in site.years if y is not None})
-    lines.append(f"{'site':24} {'reports':>7}  " + " ".join(f"{y % 100:02d}" for y in years)
+    lines.append(f"{'site':24} {'reports':>7}  " + " ".join(f"{y % 100:>3d}" for y in years)
                  + "  last seen")
     for site in coverage:
-        marks = " ".join(f"{site.years[y]:>2}" if y in site.years else " ." for y in years)
+        marks = " ".join(_cell(site, y) for y in years)
         total = sum(site.years.values())
         lines.append(f"{site.name[:24]:24} {total:>7}  {marks}  {site.last_seen or 'never'}")
     if years:
         lines.append(f"(columns: report years {years[0]}–{years[-1]}; number = reports found, "
-                     f". = none)")
+                     f"a = some of them found only in a web archive or an imported WARC, . = none)")
     return lines

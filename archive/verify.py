@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from archive.models import Capture
 from archive.recover import BROKEN_SUFFIX, Member, iter_members
 from archive.reindex import CAPTURE_TYPES, disk_path, final_name, known_ids
-from archive.warc import OPEN_SUFFIX
+from archive.warc import OPEN_SUFFIX, read_record
 
 OPEN_MESSAGE = "open (a crawl is running or was killed; run govcrawl crawl --resume)"
 _EXAMPLES = 5  # records without a row named in the report
@@ -208,8 +208,10 @@ def verify_archive(session: Session, warc_dir: str | os.PathLike[str]) -> Verify
     done: set[str] = set()
     query = (select(Capture.id, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
                     Capture.payload_digest)
+             .where(Capture.source != "import")
              .order_by(Capture.warc_file, Capture.warc_offset)
              .execution_options(yield_per=2000))
+    _check_imported(session, checker.report)
     for warc_file, rows in groupby(session.execute(query), key=attrgetter("warc_file")):
         path = by_final.get(warc_file) or disk_path(warc_file)
         if path is None:
@@ -221,6 +223,24 @@ def verify_archive(session: Session, warc_dir: str | os.PathLike[str]) -> Verify
         if str(path) not in done:
             checker.check_file(str(path))
     return checker.finish()
+
+
+def _check_imported(session: Session, report: VerifyReport) -> None:
+    """Captures pointing into imported third-party files (any WARC/ARC flavour, perhaps
+    uncompressed, outside the WARC folder): each must still read back as its record."""
+    query = select(Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset).where(
+        Capture.source == "import").order_by(Capture.warc_file, Capture.warc_offset)
+    for row in session.execute(query.execution_options(yield_per=2000)):
+        report.rows_checked += 1
+        try:
+            record, _ = read_record(row.warc_file, row.warc_offset)
+        except (OSError, ValueError, EOFError) as exc:
+            report.add("bad-pointer", row.id, f"imported capture at {row.warc_file}:"
+                                              f"{row.warc_offset} cannot be read ({exc})")
+            continue
+        if record.rec_headers.get_header("WARC-Target-URI") != row.url:
+            report.add("wrong-record", row.id, f"{row.warc_file}:{row.warc_offset} holds "
+                                               f"{record.rec_headers.get_header('WARC-Target-URI')}")
 
 
 def format_report(report: VerifyReport) -> str:

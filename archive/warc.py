@@ -186,7 +186,8 @@ class RotatingWarcWriter:
         )
 
     # -- records -------------------------------------------------------------------------------
-    def write_exchange(self, exchange: Exchange, *, original: Original | None = None) -> RecordRef:
+    def write_exchange(self, exchange: Exchange, *, original: Original | None = None,
+                       with_request: bool = True) -> RecordRef:
         """Write the response record, then its request record; returns the response's place.
 
         With the ``original`` capture of the same URL, a 304 becomes a server-not-modified
@@ -236,6 +237,8 @@ class RotatingWarcWriter:
             )
             response_ref = self._write(response)
 
+        if not with_request:  # a capture taken from an archive: no request to this server
+            return response_ref
         request_headers = [
             (k, v) for k, v in exchange.request_headers if k.lower() not in _DROPPED_REQUEST_HEADERS
         ]

@@ -1,4 +1,5 @@
-"""``govcrawl`` command line: crawl, status, history, verify, export, reparse, demo."""
+"""``govcrawl`` command line: crawl, status, history, verify, import, index, wacz, export,
+reparse, demo."""
 
 from __future__ import annotations
 
@@ -141,6 +142,20 @@ def cmd_crawl(args: argparse.Namespace) -> None:
     if args.full:
         settings.set("GOVCRAWL_FULL", True, priority="cmdline")
     settings.set("GOVCRAWL_RESUME", args.resume, priority="cmdline")
+    if args.wayback:
+        from govcrawl.wayback import timestamp_of
+
+        if args.year_from and args.year_to and args.year_from > args.year_to:
+            raise UserError(f"--from {args.year_from} is after --to {args.year_to}")
+        wayback = {"GOVCRAWL_WAYBACK": True, "GOVCRAWL_WAYBACK_FROM": args.year_from or 0,
+                   "GOVCRAWL_WAYBACK_TO": args.year_to or 0,
+                   "GOVCRAWL_WAYBACK_TIMESTAMP": timestamp_of(args.year_to, end=True),
+                   # The archive answers with captures, not validators; walk every list page.
+                   "GOVCRAWL_CONDITIONAL": False, "GOVCRAWL_EARLY_STOP": False}
+        if args.archive_url:
+            wayback["GOVCRAWL_ARCHIVE_URL"] = args.archive_url
+        for key, value in wayback.items():
+            settings.set(key, value, priority="cmdline")
     run_crawl(settings, sites=args.sites, site=args.site)
 
 
@@ -177,6 +192,47 @@ def cmd_verify(args: argparse.Namespace) -> None:
     print(format_report(report))
     if not report.ok:
         raise Unverified(f"{len(report.problems)} problems")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from archive.importer import import_files
+
+    missing = [path for path in args.files if not Path(path).is_file()]
+    if missing:
+        raise UserError(f"import: no such file: {', '.join(missing)}")
+    check_db_url(args.db)
+    result = import_files(args.db, args.files, copy_dir=args.copy)
+    print("\n".join(result.lines()), file=sys.stderr)
+    if not result.ok:
+        raise CommandFailed("import: no file could be imported (see the lines above)")
+
+
+def cmd_index(args: argparse.Namespace) -> None:
+    from archive.cdxj import index_warc_dir
+
+    if not Path(args.warc_dir).is_dir():
+        raise UserError(f"--warc-dir: no such folder: {args.warc_dir}")
+    out = args.out or str(Path(args.warc_dir) / "index.cdxj")
+    lines = index_warc_dir(args.warc_dir, out)
+    print(f"indexed {lines} records into {out}", file=sys.stderr)
+
+
+def cmd_wacz(args: argparse.Namespace) -> None:
+    from archive.wacz import WaczError, write_wacz
+
+    check_db_url(args.db, must_exist=True)
+    try:
+        summary = write_wacz(args.db, args.warc_dir, args.out, title=args.title)
+    except (ValueError, FileNotFoundError, WaczError) as exc:
+        raise UserError(f"wacz: {exc}") from None
+    print(f"wrote {summary.path}: {len(summary.warc_files)} WARC files, {summary.pages} report "
+          f"pages, {summary.size:,} bytes in {summary.seconds:.1f} s", file=sys.stderr)
+    for item in [*summary.skipped_open, *summary.skipped_reports]:
+        print(f"govcrawl: skipped {item}", file=sys.stderr)
+
+
+class CommandFailed(Exception):
+    """A command ran but did not achieve its purpose (said above); exit status 1."""
 
 
 class Unverified(Exception):
@@ -256,6 +312,15 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--full", action="store_true",
                        help="download and walk everything again (no conditional requests, no early "
                             "stop in lists)")
+    crawl.add_argument("--wayback", action="store_true",
+                       help="crawl the sites' past through a web archive (raw captures nearest to "
+                            "--to, and the archive's CDX index for pages nothing links to any more)")
+    crawl.add_argument("--from", dest="year_from", type=int, metavar="YEAR",
+                       help="with --wayback: captures from this year on")
+    crawl.add_argument("--to", dest="year_to", type=int, metavar="YEAR",
+                       help="with --wayback: captures up to this year (the target time)")
+    crawl.add_argument("--archive-url", help="with --wayback: the archive's base URL "
+                                             "(default https://web.archive.org)")
     crawl.add_argument("--resume", action="store_true",
                        help="continue the crawl that was stopped or killed, without refetching "
                             "what it completed")
@@ -276,6 +341,26 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--db", default=DEFAULT_DB)
     verify.add_argument("--warc-dir", default=DEFAULT_WARC_DIR)
     verify.set_defaults(func=cmd_verify)
+
+    imp = sub.add_parser("import", help="find and parse the reports in third-party WARC/ARC files "
+                                         "(pointers into the files; nothing copied without --copy)")
+    imp.add_argument("files", nargs="+", metavar="FILE", help=".warc(.gz) or .arc(.gz) files")
+    imp.add_argument("--db", default=DEFAULT_DB)
+    imp.add_argument("--copy", metavar="DIR", help="copy the files into DIR and point there")
+    imp.set_defaults(func=cmd_import)
+
+    index = sub.add_parser("index", help="write a CDXJ index of the WARC folder")
+    index.add_argument("--warc-dir", default=DEFAULT_WARC_DIR)
+    index.add_argument("--out", help="index file (default WARC_DIR/index.cdxj)")
+    index.set_defaults(func=cmd_index)
+
+    wacz = sub.add_parser("wacz", help="package the WARCs, an index and the report pages as WACZ "
+                                       "(opens in ReplayWeb.page)")
+    wacz.add_argument("--out", required=True, help="the .wacz file to write")
+    wacz.add_argument("--db", default=DEFAULT_DB)
+    wacz.add_argument("--warc-dir", default=DEFAULT_WARC_DIR)
+    wacz.add_argument("--title", help="collection title")
+    wacz.set_defaults(func=cmd_wacz)
 
     exp = sub.add_parser("export", help="export reports as JSONL or CSV")
     exp.add_argument("--db", default=DEFAULT_DB)
@@ -311,6 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Unverified as exc:
         print(f"govcrawl: verify: {exc}", file=sys.stderr)
+        return 1
+    except CommandFailed as exc:
+        print(f"govcrawl: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

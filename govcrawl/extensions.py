@@ -71,6 +71,7 @@ class ArchiveExtension:
             },
         )
         self.full = settings.getbool("GOVCRAWL_FULL")
+        self.archive_base: str = settings.get("GOVCRAWL_ARCHIVE_URL")
         resume_run = settings.getint("GOVCRAWL_RESUME_RUN")
         if not settings.getbool("GOVCRAWL_ARCHIVE_PREPARED"):
             # Started without the CLI (scrapy crawl, scrapyd): repair and find the run here.
@@ -84,7 +85,7 @@ class ArchiveExtension:
         # Earlier runs' captures per URL; this run's own when it resumes after a stop.
         self.priors: dict[str, PriorCapture] = load_priors(self.session, exclude_runs=[self.run.id])
         self.resumed: dict[str, PriorCapture] = (
-            load_priors(self.session, runs=[self.run.id], statuses=_REPLAYABLE)
+            load_priors(self.session, runs=[self.run.id], statuses=_REPLAYABLE, sources=None)
             if self.resuming else {})
         # Report URL → the capture its stored content came from.
         self.stored_reports: dict[str, str | None] = {
@@ -132,14 +133,22 @@ class ArchiveExtension:
         return cls.of(crawler)
 
     # -- writes ----------------------------------------------------------------------------------
-    def capture(self, exchange: Exchange, *, source: str = "live") -> Captured:
+    def capture(self, exchange: Exchange, *, source: str = "live",
+                archive_url: str | None = None) -> Captured:
         """Write an exchange to WARC; its capture row is inserted with the next batch.
 
         A 304, or a payload identical to the last capture's of the URL, becomes a revisit record
-        referring to that capture's original (which is marked seen again)."""
+        referring to that capture's original (which is marked seen again). A capture taken from
+        a web archive (``archive_url``) is written under its original URL and time, without a
+        request record, followed by a metadata record naming where and when it was retrieved."""
         prior = self.priors.get(exchange.url) if exchange.method == "GET" else None
         original = prior.original if prior is not None else None
-        ref = self.writer.write_exchange(exchange, original=original)
+        ref = self.writer.write_exchange(exchange, original=original,
+                                         with_request=archive_url is None)
+        if archive_url is not None:
+            self.writer.write_metadata(exchange.url, ref.record_id, {
+                "via": archive_url, "retrieved-at": db.now().isoformat(),
+                "archive-request": " ".join(f"{k}: {v};" for k, v in exchange.request_headers)})
         headers = {k.lower(): v for k, v in exchange.response_headers}
         revisit = ref.record_type == "revisit"
         if revisit and ref.refers_to:
@@ -163,6 +172,8 @@ class ArchiveExtension:
             truncated=exchange.truncated,
             refers_to=ref.refers_to,
             last_seen_at=exchange.fetched_at,
+            archived_at=exchange.fetched_at if archive_url else None,
+            archive_url=archive_url,
         )
         self._captures.append(row)
         stats = self.crawler.stats

@@ -24,6 +24,7 @@ class ReportPage:
     flags: list[str] = field(default_factory=list)
     extracted: dict[str, Any] = field(default_factory=dict, repr=False)
     document: bool = False  # the list links a PDF/Word/… file itself: an attachment-only report
+    source: str = "live"  # "wayback": taken from a web archive, fetched_at is the capture time
     disposition: str | None = None  # Content-Disposition (a download's file name)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Self
@@ -23,6 +24,12 @@ from tldextract import TLDExtract
 from archive.priors import PriorCapture, stored_response
 from archive.warc import Exchange
 from govcrawl.extensions import ArchiveExtension
+from govcrawl.wayback import (
+    archive_request_url,
+    capture_time,
+    original_headers,
+    parse_archive_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +82,12 @@ class WarcCaptureMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if "from_archive" in response.flags:
             return response
+        exchange, source, archive_url = exchange_of(request, response), "live", None
+        if request.meta.get("wayback"):
+            exchange, archive_url = self._from_web_archive(exchange, response)
+            source = "wayback"
         try:
-            captured = self.archive.capture(exchange_of(request, response))
+            captured = self.archive.capture(exchange, source=source, archive_url=archive_url)
         except OSError as exc:  # disk full, permissions: say what and where, keep crawling
             self.archive.problem("warc_write_error", str(exc), url=response.url)
             return response
@@ -93,6 +104,18 @@ class WarcCaptureMiddleware:
             self.archive.problem("truncated", "body shorter than announced; archived as WARC-Truncated",
                                  url=response.url)
         return response
+
+
+    def _from_web_archive(self, exchange: Exchange, response: Response) -> tuple[Exchange, str | None]:
+        """A raw capture served by a web archive, as the original server sent it then: its
+        original URL, capture time and headers. Anything else the archive answers (its
+        redirects to the nearest capture, CDX results, errors) stays as received."""
+        parsed = parse_archive_url(self.archive.archive_base, response.url)
+        if parsed is None or b"Memento-Datetime" not in response.headers:
+            return exchange, None
+        timestamp, original = parsed
+        return replace(exchange, url=original, fetched_at=capture_time(timestamp),
+                       response_headers=original_headers(exchange.response_headers)), response.url
 
 
 _VALIDATOR_HEADERS = (b"If-None-Match", b"If-Modified-Since")
@@ -153,6 +176,43 @@ class ConditionalRequestMiddleware:
                 headers.pop(name, None)
             return request.replace(headers=headers, dont_filter=True,
                                    meta={**request.meta, "no_conditional": True, "conditional": False})
+
+
+class WaybackMiddleware:
+    """``govcrawl crawl --wayback``: every request for a portal goes to the web archive's raw
+    capture nearest to the target time, and the answer comes back under the original URL (the
+    archive's own redirects to the nearest capture are followed first)."""
+
+    def __init__(self, archive: ArchiveExtension, base: str, timestamp: str, enabled: bool) -> None:
+        self.archive = archive
+        self.base = base
+        self.host = urlsplit(base).netloc.lower()
+        self.timestamp = timestamp
+        self.enabled = enabled
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        return cls(ArchiveExtension.of(crawler), s.get("GOVCRAWL_ARCHIVE_URL"),
+                   s.get("GOVCRAWL_WAYBACK_TIMESTAMP") or "", s.getbool("GOVCRAWL_WAYBACK"))
+
+    def process_request(self, request: Request) -> Request | None:
+        if not self.enabled or urlsplit(request.url).netloc.lower() == self.host:
+            return None
+        timestamp = request.meta.get("wayback_ts") or self.timestamp
+        return request.replace(url=archive_request_url(self.base, timestamp, request.url),
+                               meta={**request.meta, "wayback": True})
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not request.meta.get("wayback") or 300 <= response.status < 400:
+            return response
+        parsed = parse_archive_url(self.base, response.url)
+        if parsed is None:
+            return response
+        timestamp, original = parsed
+        request.meta["archived_at"] = capture_time(timestamp).isoformat()
+        request.meta["archive_url"] = response.url
+        return response.replace(url=original)
 
 
 class ResumeReplayMiddleware:

@@ -92,12 +92,23 @@ GOVCRAWL_RESUME_RUN = 0
 # Set by the CLI once it has repaired the archive; otherwise the crawl does it when it opens.
 GOVCRAWL_ARCHIVE_PREPARED = False
 
+# --- the past, through a web archive (`govcrawl crawl --wayback`) ---------------------------
+GOVCRAWL_WAYBACK = False
+GOVCRAWL_ARCHIVE_URL = "https://web.archive.org"
+# Target time of the captures asked for (14 digits; the CLI sets it from --to, else now).
+GOVCRAWL_WAYBACK_TIMESTAMP = ""
+# Years the CDX API is asked about (0: no bound).
+GOVCRAWL_WAYBACK_FROM = 0
+GOVCRAWL_WAYBACK_TO = 0
+
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's cookie middleware asks tldextract, which downloads the Public Suffix List.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "govcrawl.middlewares.OfflineCookiesMiddleware": 700,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "govcrawl.middlewares.BackoffRetryMiddleware": 550,
+    # --wayback: requests go to the archive's raw capture; answers come back as the original.
+    "govcrawl.middlewares.WaybackMiddleware": 570,
     # A resumed run answers what it fetched before the stop from its archive.
     "govcrawl.middlewares.ResumeReplayMiddleware": 890,
     # Validators out; a 304 comes back (after the WARC middleware archived it) as the archived page.

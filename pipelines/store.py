@@ -5,7 +5,7 @@ and its attachments make one report: whichever arrives second combines them
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -20,6 +20,10 @@ from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
 from govcrawl.report.analyse import record_columns
 from govcrawl.report.combine import Part, combine
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def part_of(url: str, columns: dict[str, Any], cells: list[dict[str, Any]]) -> Part:
@@ -114,6 +118,12 @@ class StorePipeline:
             "listed_date": date.fromisoformat(item.listed_date) if item.listed_date else None}
         cells = item.extracted.get("cells", [])
         values["page_part"] = part_of(item.url, values, cells).to_dict()
+        past = self._past(session, item)
+        if past is not None:
+            return db.note_past_version(past, text=values.get("text") or "",
+                                        capture_id=item.capture_id,
+                                        payload_digest=item.payload_digest,
+                                        seen_at=item.fetched_at, run_id=run_id)
         report, _ = db.upsert_report(session, item.url, values, item.fetched_at,
                                      known=self.known, stored_urls=self.stored_urls)
         self.stored_urls.add(item.url)
@@ -126,6 +136,15 @@ class StorePipeline:
         return db.note_version(report, text=report.text or "", capture_id=item.capture_id,
                                payload_digest=item.payload_digest, seen_at=item.fetched_at,
                                run_id=run_id)
+
+    def _past(self, session: Session, item: ReportPage) -> Report | None:
+        """The stored report when ``item`` is an archive's copy older than what is stored."""
+        if item.source == "live":
+            return None
+        report = self._report(session, item.url)
+        if report is None or _aware(report.last_seen) <= item.fetched_at:
+            return None
+        return report
 
     def _document_row(self, session: Session, report_url: str, url: str,
                       item: ReportPage | AttachmentDoc, run_id: int) -> Attachment:

@@ -8,6 +8,7 @@
 from .model import Attachment, ExpectedReport, LoggedRequest, Page, Revision, SiteEntry
 from .portals import build_demo_web, build_large_web, build_test_web
 from .server import SimulatedWeb
+from .wayback import ArchiveWeb, Capture, build_archive_web
 
 __all__ = [
     "SimulatedWeb",
@@ -20,4 +21,7 @@ __all__ = [
     "build_test_web",
     "build_demo_web",
     "build_large_web",
+    "build_archive_web",
+    "ArchiveWeb",
+    "Capture",
 ]

@@ -41,6 +41,9 @@ class ExpectedReport:
     raised flag equal to it or starting with it plus ``":"``); ``source``: where the report's
     text and tables are — ``"page"``, ``"attachment"``, or ``"page+attachment"`` (both
     needed, or both complete and to be compared).
+    ``archived_at`` (not part of equality): for a report served by a simulated web archive
+    (:mod:`govcrawl.simweb.wayback`), the time (UTC) of the capture the crawler should
+    record; ``None`` for a report crawled live.
     """
 
     url: str
@@ -55,6 +58,7 @@ class ExpectedReport:
     attachments: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     source: str = "page"
+    archived_at: dt.datetime | None = field(default=None, compare=False, hash=False)
 
     def __repr__(self) -> str:
         # The attachment fields are shown only when set: a page report reads as it always did.
@@ -66,7 +70,7 @@ class ExpectedReport:
         return f"{type(self).__name__}({', '.join(shown)})"
 
 
-_QUIET_WHEN_DEFAULT = ("attachments", "flags", "source")
+_QUIET_WHEN_DEFAULT = ("attachments", "flags", "source", "archived_at")
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,13 @@ saved pages); archiving and extraction happen in the middleware and the pipeline
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
@@ -21,13 +23,14 @@ from twisted.python.failure import Failure
 from archive import db
 from govcrawl.antibot import detect_wall
 from govcrawl.discovery.plan import Limits, Role, Step, attachment_steps, plan
-from govcrawl.discovery.scope import registered_domain
+from govcrawl.discovery.scope import in_scope, registered_domain
 from govcrawl.documents.route import is_document
 from govcrawl.encoding import decode_html
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
 from govcrawl.middlewares import slow_down_host
 from govcrawl.sites import Site, SiteError, iter_site_args
+from govcrawl.wayback import cdx_query_url, report_candidate
 
 # Reports and their attachments first, then the lists that hold them, then navigation.
 PRIORITY = {Role.ATTACHMENT: 35, Role.REPORT: 30, Role.LIST: 20, Role.COLUMN: 20, Role.UNIT: 10,
@@ -37,6 +40,12 @@ HTML_TYPES = (b"text/html", b"application/xhtml", b"text/xml", b"application/xml
 _MAY_LINK_DOCUMENTS = re.compile(
     rb"\.(?:pdf|docx?|xlsx?|wps|zip|rar)\b|download|downfile|attach|fujian", re.I)
 
+
+
+def _seen_at(response: Response) -> datetime:
+    """When the page was as we have it: now, or the capture time of a web archive's copy."""
+    archived = response.meta.get("archived_at")
+    return datetime.fromisoformat(archived) if archived else datetime.now(UTC)
 
 
 class AnnualReportsSpider(Spider):
@@ -52,6 +61,7 @@ class AnnualReportsSpider(Spider):
         self.domains = {site.url: registered_domain(site.url) for site in self.site_list}
         # Scrapy's OffsiteMiddleware enforces the same scope once more, at the downloader.
         self.allowed_domains = sorted(set(self.domains.values()))
+        self.wayback = False
         self.requests_per_site: Counter[str] = Counter()
         self.over_budget: set[str] = set()
         self.early_stop = True
@@ -77,6 +87,10 @@ class AnnualReportsSpider(Spider):
             self.logger.error("No usable site: give sites=FILE.csv or site=URL")
         self.limits = self._limits()
         settings = self.crawler.settings
+        self.wayback = settings.getbool("GOVCRAWL_WAYBACK")
+        if self.wayback:  # the archive is where every request goes
+            archive_host = urlsplit(settings.get("GOVCRAWL_ARCHIVE_URL")).hostname or ""
+            self.allowed_domains = sorted({*self.allowed_domains, archive_host})
         self.early_stop = settings.getbool("GOVCRAWL_EARLY_STOP") and not settings.getbool("GOVCRAWL_FULL")
         for site in self.site_list:
             row = db.upsert_site(self.archive.session, name=site.name, url=site.url,
@@ -85,6 +99,40 @@ class AnnualReportsSpider(Spider):
             self.archive.commit()
             self.logger.info("Crawling %s (%s), scope %s", site.name, site.url, row.domain)
             yield self._request(site, Step(url=site.url, role=Role.HOME, text=site.name, hops=0))
+            if self.wayback:
+                yield self._cdx_request(site)
+
+    def _cdx_request(self, site: Site) -> Request:
+        """Ask the archive's CDX API for the site's captured report columns and reports that no
+        archived page links to any more."""
+        s = self.crawler.settings
+        url = cdx_query_url(s.get("GOVCRAWL_ARCHIVE_URL"), self.domains[site.url],
+                            s.getint("GOVCRAWL_WAYBACK_FROM") or None,
+                            s.getint("GOVCRAWL_WAYBACK_TO") or None)
+        return Request(url, callback=self.parse_cdx, errback=self.on_error, priority=PRIORITY[Role.HOME],
+                       meta={"site_url": site.url})
+
+    def parse_cdx(self, response: Response) -> Iterator[Request]:
+        site = self.sites_by_url[response.meta["site_url"]]
+        try:
+            rows = json.loads(response.body.decode("utf-8", "replace") or "[]")
+            if not isinstance(rows, list):
+                raise ValueError("not a JSON list")
+        except ValueError as exc:
+            self.archive.problem("cdx_error", f"unreadable CDX answer: {exc}", url=response.url)
+            return
+        fields, *captures = rows or [[]]
+        for row in captures:
+            capture = dict(zip(fields, row, strict=False))
+            original = capture.get("original", "")
+            kind = report_candidate(original)
+            if kind is None or not in_scope(original, (self.domains[site.url],)):
+                continue
+            if not self._budget_left(site):
+                return
+            role = Role.REPORT if kind == "report" else Role.COLUMN
+            step = Step(url=original, role=role, text="", hops=0 if role is Role.REPORT else 1)
+            yield self._request(site, step, wayback_ts=capture.get("timestamp", ""))
 
     def _request(self, site: Site, step: Step, **meta: Any) -> Request:
         callback = {Role.REPORT: self.parse_report,
@@ -173,7 +221,8 @@ class AnnualReportsSpider(Spider):
                 site_name=response.meta["site_name"],
                 listed_title=response.meta["link_text"],
                 listed_date=response.meta.get("listed_date") or "",
-                fetched_at=datetime.now(UTC),
+                fetched_at=_seen_at(response),
+                source="wayback" if response.meta.get("archived_at") else "live",
                 capture_id=capture_id,
                 payload_digest=response.meta.get("payload_digest"),
                 flags=["truncated_capture"] if "dataloss" in response.flags else [],
@@ -208,7 +257,7 @@ class AnnualReportsSpider(Spider):
             disposition=disposition,
             site_name=response.meta["site_name"],
             link_text=response.meta["link_text"],
-            fetched_at=datetime.now(UTC),
+            fetched_at=_seen_at(response),
             capture_id=capture_id,
             flags=["truncated_capture"] if "dataloss" in response.flags else [],
         )

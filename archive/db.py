@@ -169,13 +169,34 @@ def update_report(report: Report, values: dict[str, Any]) -> None:
             setattr(report, key, values[key])
 
 
-def set_cells(report: Report, cells: list[dict[str, Any]]) -> None:
-    """Replace the report's table cells (dicts with table, row, column, label, text, value)."""
-    report.cells = [
-        ReportCell(table=c["table"], row=c["row"], column=c["column"], label=c.get("label"),
-                   value_text=c.get("text"), value=c.get("value"))
-        for c in cells
-    ]
+_CELL_COLUMNS = ("report_id", "table", "row", "column", "label", "value_text", "value")
+
+
+def _cell_insert(paramstyle: str) -> str:
+    """INSERT of one report_cells row in the driver's own parameter style (qmark or format)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    names = ", ".join(f'"{c}"' for c in _CELL_COLUMNS)
+    return f"INSERT INTO report_cells ({names}) VALUES ({', '.join([mark] * len(_CELL_COLUMNS))})"
+
+
+def set_cells(session: Session, report: Report, cells: list[dict[str, Any]]) -> None:
+    """Replace the report's table cells (dicts with table, row, column, label, text, value).
+
+    One DELETE and one executemany INSERT: a report has ~170 cells, and as ORM objects they cost
+    more than everything else the crawl does for the report (measured by benchmarks/crawl.py)."""
+    if report.id is None:
+        session.flush()  # the report's id, for the cells' foreign key
+    table = ReportCell.__table__
+    session.execute(table.delete().where(table.c.report_id == report.id))
+    if cells:
+        # The driver's executemany straight away: SQLAlchemy's per-row parameter processing
+        # was most of the cost (benchmarks/crawl.py).
+        connection = session.connection()
+        connection.exec_driver_sql(_cell_insert(connection.dialect.paramstyle), [
+            (report.id, c["table"], c["row"], c["column"], c.get("label"), c.get("text"),
+             c.get("value")) for c in cells])
+    if "cells" in report.__dict__:  # a loaded collection would be stale
+        session.expire(report, ["cells"])
 
 
 def record_problem(session: Session, kind: str, message: str, *, url: str | None = None,

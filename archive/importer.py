@@ -886,7 +886,7 @@ class _Importer:
         if job.url in self.with_attachments:
             apply_combined(session, report)
         else:
-            db.set_cells(report, cells)
+            db.set_cells(session, report, cells)
         # Not the run id: note_version merges versions of one run (a page and its attachment),
         # but two captures of a URL in the files are two versions when their texts differ.
         outcome = db.note_version(report, text=report.text or "", capture_id=job.record_id,

@@ -136,7 +136,7 @@ def _update_report(session: Session, report_id: int, record: dict[str, Any],
     if report.attachments:
         apply_combined(session, report)
     else:
-        db.set_cells(report, record.get("cells", []))
+        db.set_cells(session, report, record.get("cells", []))
 
 
 def _own_document(report: Report, record: dict[str, Any], columns: dict[str, Any]) -> None:

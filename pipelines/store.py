@@ -42,7 +42,7 @@ def apply_combined(session: Session, report: Report) -> None:
     combined = combine(page, attachments)
     report.text, report.format = combined.text, combined.format
     report.stats, report.flags = combined.stats, combined.flags
-    db.set_cells(report, combined.cells)
+    db.set_cells(session, report, combined.cells)
 
 
 class StorePipeline:
@@ -132,7 +132,7 @@ class StorePipeline:
         if item.url in self.with_attachments:
             apply_combined(session, report)
         else:
-            db.set_cells(report, cells)
+            db.set_cells(session, report, cells)
         return db.note_version(report, text=report.text or "", capture_id=item.capture_id,
                                payload_digest=item.payload_digest, seen_at=item.fetched_at,
                                run_id=run_id)

@@ -2,7 +2,7 @@
 after ``web.revise()`` (a few reports edited, a few added); print each re-crawl's requests and
 bytes as a ratio of the first crawl's, and the rows it added.
 
-    python benchmarks/incremental.py
+    python benchmarks/recrawl.py
 
 Bytes are counted twice, independently: by the crawler (status line, headers and body of every
 response as received) and by the server (what the simulated web logged it sent)."""

@@ -139,10 +139,10 @@ def note_past_version(report: Report, *, text: str, capture_id: str | None,
     """A copy of the report older than what is stored (a web archive's): kept as a version of
     its time; the report's current columns stay. "same" when that text is already a version."""
     digest = text_digest(text)
-    report.first_seen = min(_aware(report.first_seen), seen_at)
+    report.first_seen = min(aware(report.first_seen), seen_at)
     for version in report.versions:
         if version.text_digest == digest:
-            version.seen_at = min(_aware(version.seen_at), seen_at)
+            version.seen_at = min(aware(version.seen_at), seen_at)
             return "same"
     report.versions.append(ReportVersion(
         capture_id=capture_id, run_id=run_id, payload_digest=payload_digest, text_digest=digest,
@@ -150,7 +150,8 @@ def note_past_version(report: Report, *, text: str, capture_id: str | None,
     return "past"
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; every timestamp stored is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

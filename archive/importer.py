@@ -47,6 +47,7 @@ from archive import db
 from archive.models import Attachment, Capture, CrawlRun, Report, Site
 from archive.recover import Member, iter_members
 from archive.reindex import parse_warc_date
+from archive.reports import apply_combined, part_of
 from archive.warc import payload_digest
 from govcrawl import settings as crawl_settings
 from govcrawl.discovery.markup import is_attachment
@@ -58,8 +59,7 @@ from govcrawl.encoding import decode_html
 from govcrawl.report.analyse import record_columns
 from govcrawl.report.extract import page_meta, page_title
 from govcrawl.report.fields import read_fields
-from pipelines.extract import _kill, _limited_worker, extract_document, extract_page
-from pipelines.store import apply_combined, part_of
+from govcrawl.report.worker import extract_document, extract_page, kill_pool, limited_worker
 
 __all__ = ["FileOutcome", "ImportCounts", "ImportResult", "analyse_record", "import_files"]
 
@@ -432,7 +432,7 @@ class _Analyser:
         self.queue: deque[tuple[_Job, Future[dict[str, Any] | None]]] = deque()
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, initializer=_limited_worker,
+        return ProcessPoolExecutor(max_workers=workers, initializer=limited_worker,
                                    initargs=(self.memory_mb,))
 
     @staticmethod
@@ -465,7 +465,7 @@ class _Analyser:
 
     def _restart(self) -> None:
         if self.pool is not None:
-            _kill(self.pool)
+            kill_pool(self.pool)
         self.pool = self._new_pool(self.workers)
         self.queue = deque((job, self._submit(self.pool, job)) for job, _ in self.queue)
 
@@ -487,7 +487,7 @@ class _Analyser:
         except Exception as exc:  # noqa: BLE001
             return self._done(job, None, f"{type(exc).__name__}: {exc}".strip())
         finally:
-            _kill(solo)
+            kill_pool(solo)
 
     @staticmethod
     def _done(job: _Job, record: dict[str, Any] | None, error: str | None
@@ -504,7 +504,7 @@ class _Analyser:
     def kill(self) -> None:
         self.queue.clear()
         if self.pool is not None:
-            _kill(self.pool)
+            kill_pool(self.pool)
             self.pool = None
 
 

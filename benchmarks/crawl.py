@@ -79,7 +79,7 @@ def scrapy_stat(log: str, name: str) -> float:
 def extraction_cost(samples: list[tuple[str, int, str, str]]) -> float:
     """CPU ms per report of the worker-side extraction (trafilatura + fields), in this process."""
     from archive.warc import read_record
-    from pipelines.extract import extract_page
+    from govcrawl.report.worker import extract_page
 
     pages = [(read_record(f, off, decoded=True)[1], url, ctype) for f, off, url, ctype in samples]
     extract_page(*pages[0], None, "")  # warm up imports and caches

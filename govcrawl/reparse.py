@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from archive import db
 from archive.models import Attachment, Capture, Report, Site
+from archive.reports import apply_combined, part_of
 from archive.warc import read_record
 from govcrawl.documents.route import is_document
 from govcrawl.report.analyse import analyse_page, record_columns
-from pipelines.extract import extract_document
-from pipelines.store import apply_combined, part_of
+from govcrawl.report.worker import extract_document
 
 BATCH = 100
 

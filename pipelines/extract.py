@@ -17,46 +17,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from govcrawl.discovery.titles import is_report_title
-from govcrawl.documents import read_document
-from govcrawl.documents.limits import limit_resources
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
-from govcrawl.report.analyse import analyse_page
 from govcrawl.report.fields import read_fields
-
-
-def extract_page(body: bytes, url: str, content_type: str | None, site_name: str | None,
-                 listed_title: str = "", listed_date: str = "") -> dict[str, Any]:
-    """Worker-side: the JSON-safe record of one report page (``govcrawl.report.analyse``)."""
-    return analyse_page(body, url, content_type, site_name, listed_title, listed_date)
-
-
-def extract_document(body: bytes, url: str, content_type: str | None, disposition: str | None,
-                     site_name: str | None, listed_title: str = "", listed_date: str = "",
-                     ) -> dict[str, Any]:
-    """Worker-side: a PDF/Word/spreadsheet read into paragraphs and tables, then analysed as a
-    report page; ``document`` says what it was and how it read."""
-    document = read_document(body, url, content_type, disposition)
-    record = analyse_page(document.html.encode("utf-8"), url, "text/html; charset=utf-8",
-                          site_name, listed_title, listed_date)
-    record["document"] = {"kind": document.kind, "pages": document.pages, "title": document.title}
-    record["flags"] = list(dict.fromkeys([*document.flags, *record.get("flags", [])]))
-    if document.flags and "no_text" in record["flags"]:
-        record["flags"].remove("no_text")  # the document flag says why
-    return record
-
-
-def _limited_worker(memory_mb: int) -> None:
-    """Pool initializer: a worker may not grow past ``memory_mb`` (a PDF bomb fails alone)."""
-    if memory_mb > 0:
-        limit_resources(memory_mb)
-
-
-def _kill(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now, workers included (a stuck worker never returns by itself)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+from govcrawl.report.worker import extract_document, extract_page, kill_pool, limited_worker
 
 
 class ExtractPipeline:
@@ -83,7 +47,7 @@ class ExtractPipeline:
                    s.getint("GOVCRAWL_EXTRACT_MEMORY_MB"))
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, initializer=_limited_worker,
+        return ProcessPoolExecutor(max_workers=workers, initializer=limited_worker,
                                    initargs=(self.memory_mb,))
 
     def open_spider(self) -> None:
@@ -96,7 +60,7 @@ class ExtractPipeline:
     def _replace_pool(self, broken: ProcessPoolExecutor) -> None:
         if self.pool is not broken:
             return  # another page already replaced it
-        _kill(broken)
+        kill_pool(broken)
         self.pool = self._new_pool(self.workers)
         self.crawler.stats.inc_value("govcrawl/extract_pool_restarts")
 
@@ -132,7 +96,7 @@ class ExtractPipeline:
         try:
             return await self._run(solo, item)
         finally:
-            _kill(solo)
+            kill_pool(solo)
 
     async def process_item(self, item: ReportPage | ReportSeen | AttachmentDoc
                            ) -> ReportPage | ReportSeen | AttachmentDoc:

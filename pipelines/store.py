@@ -5,8 +5,8 @@ and its attachments make one report: whichever arrives second combines them
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, Self
+from datetime import date
+from typing import Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -16,33 +16,10 @@ from sqlalchemy.orm import Session
 
 from archive import db
 from archive.models import Attachment, Report, Site
+from archive.reports import apply_combined, part_of
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
 from govcrawl.report.analyse import record_columns
-from govcrawl.report.combine import Part, combine
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def part_of(url: str, columns: dict[str, Any], cells: list[dict[str, Any]]) -> Part:
-    return Part(url=url, text=columns.get("text") or "", format=columns.get("format"),
-                stats=dict(columns.get("stats") or {}), cells=cells,
-                flags=list(columns.get("flags") or []))
-
-
-def apply_combined(session: Session, report: Report) -> None:
-    """Set the report's text, figures, cells and flags from its page and its attachments."""
-    page = Part.from_dict(report.page_part or {"url": report.url, "text": report.text,
-                                               "format": report.format, "stats": report.stats,
-                                               "flags": report.flags})
-    attachments = [Part.from_dict(a.part | {"url": a.url, "flags": a.flags})
-                   for a in db.attachments_of(session, report.url)]
-    combined = combine(page, attachments)
-    report.text, report.format = combined.text, combined.format
-    report.stats, report.flags = combined.stats, combined.flags
-    db.set_cells(session, report, combined.cells)
 
 
 class StorePipeline:
@@ -142,7 +119,7 @@ class StorePipeline:
         if item.source == "live":
             return None
         report = self._report(session, item.url)
-        if report is None or _aware(report.last_seen) <= item.fetched_at:
+        if report is None or db.aware(report.last_seen) <= item.fetched_at:
             return None
         return report
 

@@ -80,9 +80,11 @@ class StorePipeline:
         report = self._report(session, item.url)
         if report is None:
             return
-        report.last_seen = item.fetched_at
+        # An archive's copy seen "again" is older than what we saw: times only move forward.
+        report.last_seen = max(db.aware(report.last_seen), item.fetched_at)
         if report.versions:
-            report.versions[-1].last_seen_at = item.fetched_at
+            latest = report.versions[-1]
+            latest.last_seen_at = max(db.aware(latest.last_seen_at), item.fetched_at)
 
     def _store(self, session: Session, item: ReportPage, run_id: int) -> str:
         """Upsert the report; "new", "changed" (a new version) or "same" (content unchanged)."""

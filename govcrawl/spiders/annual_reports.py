@@ -211,7 +211,7 @@ class AnnualReportsSpider(Spider):
         capture_id = response.meta.get("capture_id")
         replayed = "unchanged" in response.flags or "from_archive" in response.flags
         if replayed and capture_id and self.archive.stored_reports.get(response.url) == capture_id:
-            yield ReportSeen(url=response.url, capture_id=capture_id, fetched_at=datetime.now(UTC))
+            yield ReportSeen(url=response.url, capture_id=capture_id, fetched_at=_seen_at(response))
         else:
             yield ReportPage(
                 url=response.url,

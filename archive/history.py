@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import difflib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.db import aware
 from archive.models import Capture, Report
 
 
 def _stamp(moment: datetime) -> str:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).strftime("%Y-%m-%d %H:%M:%S")
+    return aware(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def history_lines(session: Session, url: str, context: int = 1) -> list[str] | None:

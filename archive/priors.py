@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.db import aware
 from archive.models import Capture
 from archive.warc import Original, read_record
 
@@ -38,11 +39,6 @@ class StoredResponse:
     status: int
     headers: list[tuple[str, str]]
     body: bytes  # as received (content-encoding kept)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives naive datetimes back; every timestamp we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
@@ -83,10 +79,10 @@ def load_priors(session: Session, *, runs: Collection[int] | None = None,
     for url, row in latest.items():
         base = row if row.record_type == "response" else originals.get(row.refers_to)
         original = None if base is None else Original(
-            base.id, base.url, _aware(base.fetched_at), base.payload_digest)
+            base.id, base.url, aware(base.fetched_at), base.payload_digest)
         priors[url] = PriorCapture(
             capture_id=row.id, url=url, status=row.status, record_type=row.record_type,
-            fetched_at=_aware(row.fetched_at), etag=row.etag, last_modified=row.last_modified,
+            fetched_at=aware(row.fetched_at), etag=row.etag, last_modified=row.last_modified,
             original=original,
             body_file=None if base is None else base.warc_file,
             body_offset=None if base is None else base.warc_offset)

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from archive.db import aware
 from archive.models import Capture, CrawlRun, Report, ReportVersion
 from archive.recover import recover_open_files
 from archive.reindex import capture_values, dangling_rows, missing_rows
@@ -48,10 +49,6 @@ def prepare_run(session: Session, warc_dir: str, *, resume: bool) -> tuple[int |
     return resumed, lines
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def repair_archive(session: Session, warc_dir: str, interrupted: Sequence[CrawlRun]) -> list[str]:
     """Close ``.open`` WARC files at their last whole record, add capture rows for records the
     database never got, drop rows pointing at no record. Returns what was done, one line each."""
@@ -62,7 +59,7 @@ def repair_archive(session: Session, warc_dir: str, interrupted: Sequence[CrawlR
                      + (f" ({result.note})" if result.note else ""))
     run_ids = [run.id for run in interrupted]
     # Only files an interrupted run can have written (with slack for clock steps).
-    since = min((_aware(run.started_at) for run in interrupted), default=None)
+    since = min((aware(run.started_at) for run in interrupted), default=None)
     files = sorted(str(p.resolve()) for p in Path(warc_dir).glob("*.warc.gz")
                    if since is None or datetime.fromtimestamp(p.stat().st_mtime, UTC)
                    >= since - timedelta(minutes=5))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from archive.db import aware
 from archive.models import Capture, CrawlRun, Problem, Report, ReportVersion, Site
 
 # Problems that mean a page or report was not obtained.
@@ -102,7 +103,7 @@ def site_coverage(session: Session) -> list[SiteCoverage]:
             site.years[year] = n
             if archived:
                 site.archive_only[year] = int(archived)
-            stamp = (last if last.tzinfo else last.replace(tzinfo=UTC)).strftime("%Y-%m-%d")
+            stamp = aware(last).strftime("%Y-%m-%d")
             if site.last_seen is None or stamp > site.last_seen:
                 sites[url] = SiteCoverage(name, url, site.years, site.archive_only, stamp)
     return list(sites.values())
@@ -111,7 +112,7 @@ def site_coverage(session: Session) -> list[SiteCoverage]:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "-"
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).strftime("%Y-%m-%d %H:%M")
+    return aware(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _cell(site: SiteCoverage, year: int) -> str:

@@ -31,15 +31,21 @@ class CrawlResult:
     requests: list  # the server's request log of this crawl (the web is shared by other tests)
 
 
-def run_cli(args: list[str], workdir: Path, proxy: str | None) -> subprocess.CompletedProcess[str]:
-    """Run ``govcrawl ARGS`` in a child under the network guard (loopback only)."""
+def cli_command(args: list[str], workdir: Path, proxy: str | None
+                ) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of ``govcrawl ARGS`` under the network guard."""
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
     if proxy:
         env["http_proxy"] = proxy
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS.parent), env.get("PYTHONPATH", "")])
     guard_log = workdir / "netguard.log"
-    return subprocess.run([sys.executable, str(TESTS / "netguard.py"), str(guard_log), *args],
-                          cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    return [sys.executable, str(TESTS / "netguard.py"), str(guard_log), *args], env
+
+
+def run_cli(args: list[str], workdir: Path, proxy: str | None) -> subprocess.CompletedProcess[str]:
+    """Run ``govcrawl ARGS`` in a child under the network guard (loopback only)."""
+    command, env = cli_command(args, workdir, proxy)
+    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
 
 
 def crawl(web: SimulatedWeb, workdir: Path, extra: list[str] | None = None,

@@ -9,7 +9,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import zlib
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from govcrawl.simweb import SimulatedWeb, build_test_web
-from tests.conftest import FAST, TESTS, CrawlResult, crawl, run_cli
+from tests.conftest import FAST, CrawlResult, cli_command, crawl, run_cli
 
 # Kill points as shares of an uninterrupted crawl's WARC bytes, jittered by a seeded RNG so
 # the points differ from run to run of the suite yet a failure can be replayed from its seed.
@@ -55,16 +54,12 @@ def _warc_bytes(warc_dir: Path) -> int:
 def _start(web: SimulatedWeb, workdir: Path) -> subprocess.Popen[str]:
     sites = workdir / "sites.csv"
     web.write_sites_csv(sites)
-    env = {k: v for k, v in os.environ.items()
-           if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
-    env |= {"http_proxy": web.proxy_url, "PYTHONPATH": str(TESTS.parent)}
-    args = ["crawl", "--sites", str(sites), "--db", f"sqlite:///{workdir / 'govcrawl.sqlite'}",
-            "--warc-dir", str(workdir / "warc"), *FAST]
+    command, env = cli_command(
+        ["crawl", "--sites", str(sites), "--db", f"sqlite:///{workdir / 'govcrawl.sqlite'}",
+         "--warc-dir", str(workdir / "warc"), *FAST], workdir, web.proxy_url)
     # Its own session: the signal reaches the crawler and its extraction workers, as a
     # service manager or the OOM killer's cgroup kill would.
-    return subprocess.Popen([sys.executable, str(TESTS / "netguard.py"),
-                             str(workdir / "netguard.log"), *args],
-                            cwd=workdir, env=env, text=True, start_new_session=True,
+    return subprocess.Popen(command, cwd=workdir, env=env, text=True, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -554,11 +554,6 @@ def copy_into(source: Path, directory: Path) -> Path:
 
 
 # -- the import -----------------------------------------------------------------------------------
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives naive datetimes back; every timestamp stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _cut(value: str | None, size: int) -> str | None:
     # Third-party headers can be longer than our columns (PostgreSQL would refuse the row).
     return value[:size] if value is not None else None
@@ -866,11 +861,12 @@ class _Importer:
         listed = report.listed_title if report is not None and report.listed_title else job.name
         values = record_columns(record, listed or "", job.flags)
         cells = record.get("cells", [])
-        values["page_part"] = part_of(job.url, values, cells).to_dict()
+        values["page_part"] = (part_of(job.url, values, cells).to_dict()
+                               if job.url in self.with_attachments else None)
         values["capture_id"] = job.record_id
         if report is None or job.site_id is not None:
             values["site_id"] = job.site_id
-        if report is not None and job.fetched_at < _aware(report.last_seen):
+        if report is not None and job.fetched_at < db.aware(report.last_seen):
             # Older than what the report shows: an old archive must not roll back a newer
             # crawl; its text is kept as a version of its time (as the wayback import does).
             db.baseline_version(report)

@@ -129,11 +129,13 @@ def _update_report(session: Session, report_id: int, record: dict[str, Any],
     report = session.get(Report, report_id)
     assert report is not None
     columns = record_columns(record, report.listed_title or "", flags)
-    columns["page_part"] = part_of(report.url, columns, record.get("cells", [])).to_dict()
+    attached = bool(db.attachments_of(session, report.url))
+    columns["page_part"] = (part_of(report.url, columns, record.get("cells", [])).to_dict()
+                            if attached else None)
     db.update_report(report, columns)
     if record.get("document"):
         _own_document(report, record, columns)
-    if report.attachments:
+    if attached:
         apply_combined(session, report)
     else:
         db.set_cells(session, report, record.get("cells", []))

@@ -96,7 +96,9 @@ class StorePipeline:
             "site_id": self.site_ids.get(item.site_url), "capture_id": item.capture_id,
             "listed_date": date.fromisoformat(item.listed_date) if item.listed_date else None}
         cells = item.extracted.get("cells", [])
-        values["page_part"] = part_of(item.url, values, cells).to_dict()
+        # The page's own analysis is kept apart only when attachments are combined with it.
+        values["page_part"] = (part_of(item.url, values, cells).to_dict()
+                               if item.url in self.with_attachments else None)
         past = self._past(session, item)
         if past is not None:
             return db.note_past_version(past, text=values.get("text") or "",

@@ -27,6 +27,10 @@ def connect(url: str) -> Engine:
     engine = create_engine(url)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite begins transactions itself, late and not before SAVEPOINT, so a savepoint
+        # (one stored item's unit of work) could release as a commit: SQLAlchemy's recipe for
+        # correct transactions is to switch that off and emit BEGIN ourselves.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     Base.metadata.create_all(engine)
     add_missing_columns(engine)
     return engine
@@ -52,6 +56,7 @@ def add_missing_columns(engine: Engine) -> list[str]:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN/COMMIT (see connect)
     cursor = dbapi_connection.cursor()
     # WAL: readers (export, status) don't block a running crawl.
     cursor.execute("PRAGMA journal_mode=WAL")

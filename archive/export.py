@@ -6,13 +6,15 @@ import csv
 import json
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.db import aware
 from archive.models import Attachment, Capture, Report
-from govcrawl.report.analyse import STAT_KEYS
+from govcrawl.report.figures import FIGURE_NAMES as STAT_KEYS
 
 FORMATS = ("jsonl", "csv", "cells")
 CSV_COLUMNS = (
@@ -26,6 +28,9 @@ CELL_COLUMNS = ("url", "year", "region", "admin_level", "agency", "table", "row"
 
 
 def _iso(value: Any) -> str | None:
+    # SQLite gives back naive datetimes; every one stored is UTC, so say so (as PostgreSQL does).
+    if isinstance(value, datetime):
+        value = aware(value)
     return value.isoformat() if value is not None else None
 
 

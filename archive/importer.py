@@ -27,11 +27,9 @@ import re
 import shutil
 import socket
 import zlib
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -44,28 +42,26 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive import db
-from archive.models import Attachment, Capture, CrawlRun, Report, Site
+from archive.models import Capture, CrawlRun, Site
 from archive.recover import Member, iter_members
 from archive.reindex import parse_warc_date
-from archive.reports import apply_combined, part_of
+from archive.store import CaptureRow, ReportStore, Seen
 from archive.warc import payload_digest
-from govcrawl import settings as crawl_settings
+from govcrawl.analysis import AnalysisPool, Outcome, PoolLimits
+from govcrawl.analysis.result import Analysis
+from govcrawl.analysis.worker import AnalysisTask, analyse
 from govcrawl.discovery.markup import is_attachment
 from govcrawl.discovery.scope import host_of, registered_domain
 from govcrawl.discovery.titles import is_report_title
 from govcrawl.documents.route import is_document
 from govcrawl.documents.sniff import document_kind, filename_of
-from govcrawl.encoding import decode_html
-from govcrawl.report.analyse import record_columns
-from govcrawl.report.extract import page_meta, page_title
-from govcrawl.report.fields import read_fields
-from govcrawl.report.worker import extract_document, extract_page, kill_pool, limited_worker
 
-__all__ = ["FileOutcome", "ImportCounts", "ImportResult", "analyse_record", "import_files"]
+__all__ = ["FileOutcome", "ImportCounts", "ImportResult", "import_files"]
 
 PROBLEM_KIND = "import_error"
-# The crawl's own limits: a payload it would not download is not read here either.
-MAX_PAYLOAD = crawl_settings.DOWNLOAD_MAXSIZE
+# The crawl's own size limit (the CLI passes DOWNLOAD_MAXSIZE): a payload the crawl would not
+# download is not read here either.
+DEFAULT_MAX_PAYLOAD = 64 << 20
 _BLOCK = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _COMMIT_EVERY = 50  # stored reports per commit
@@ -374,23 +370,6 @@ def _without_extension(name: str) -> str:
     return stem if dot and stem and 1 <= len(ext) <= 5 and ext.isalnum() else name
 
 
-# -- analysis (worker side) -----------------------------------------------------------------------
-def analyse_record(body: bytes, url: str, content_type: str | None, disposition: str | None,
-                   site_name: str | None, name: str, document: bool) -> dict[str, Any] | None:
-    """Worker-side: the crawl's record of a report page or document, or None when a page is not
-    a report. A page is a report when the title ``analyse_page`` reads is a report title (a
-    cheap look at that title first spares trafilatura on every other page); a document was
-    already called a report by its ``name``."""
-    if document:
-        return extract_document(body, url, content_type, disposition, site_name, name)
-    html, _ = decode_html(body, content_type)
-    title = page_title(html, page_meta(html))
-    if not is_report_title(" ".join((title or "").split())):
-        return None
-    record = extract_page(body, url, content_type, site_name)
-    return record if is_report_title(record.get("title") or "") else None
-
-
 @dataclass
 class _Job:
     """A response worth analysing, with what its capture row needs."""
@@ -417,94 +396,51 @@ class _Job:
 
 
 class _Analyser:
-    """Runs ``analyse_record`` in a process pool, results in submission order.
+    """The shared analysis pool (``govcrawl.analysis``), its results as (job, analysis, error)
+    in submission order; a record that overruns, exhausts or kills its worker fails alone."""
 
-    As in the crawl's extract pipeline, a record that overruns the time limit or kills its worker
-    costs only itself: the pool is replaced, the records queued in it are submitted again, and a
-    record whose worker died is retried alone before it is given up."""
+    def __init__(self, limits: PoolLimits) -> None:
+        self.limits = limits
+        self.pool: AnalysisPool[Analysis | None] | None = None
 
-    def __init__(self, workers: int, timeout: float, memory_mb: int) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self.timeout = timeout
-        self.memory_mb = memory_mb
-        self.window = 2 * self.workers  # records in flight (their bodies are in memory)
-        self.pool: ProcessPoolExecutor | None = None
-        self.queue: deque[tuple[_Job, Future[dict[str, Any] | None]]] = deque()
+    def _pool(self) -> AnalysisPool[Analysis | None]:
+        if self.pool is None:
+            self.pool = AnalysisPool(analyse, self.limits)
+        return self.pool
 
-    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, initializer=limited_worker,
-                                   initargs=(self.memory_mb,))
+    def submit(self, job: _Job) -> Iterator[tuple[_Job, Analysis | None, str | None]]:
+        """Queue ``job``; yields the results that had to be taken to make room."""
+        # A page is a report only if its own title says so (the crawl would have the list's).
+        task = AnalysisTask(url=job.url, body=job.body, content_type=job.content_type,
+                            disposition=job.disposition, site_name=job.site_name,
+                            listed_title=job.name, document=job.document,
+                            own_title_required=not job.document)
+        for outcome in self._pool().submit(job, task):
+            yield self._done(outcome)
+
+    def drain(self) -> Iterator[tuple[_Job, Analysis | None, str | None]]:
+        if self.pool is not None:
+            for outcome in self.pool.drain():
+                yield self._done(outcome)
 
     @staticmethod
-    def _submit(pool: ProcessPoolExecutor, job: _Job) -> Future[dict[str, Any] | None]:
-        return pool.submit(analyse_record, job.body, job.url, job.content_type, job.disposition,
-                           job.site_name, job.name, job.document)
-
-    def submit(self, job: _Job) -> Iterator[tuple[_Job, dict[str, Any] | None, str | None]]:
-        """Queue ``job``; yields the results that had to be taken to make room."""
-        if self.pool is None:
-            self.pool = self._new_pool(self.workers)
-        try:
-            future = self._submit(self.pool, job)
-        except BrokenProcessPool:  # a worker died since the last result was taken
-            self._restart()
-            assert self.pool is not None
-            future = self._submit(self.pool, job)
-        self.queue.append((job, future))
-        while len(self.queue) > self.window:
-            yield self._next()
-
-    def drain(self) -> Iterator[tuple[_Job, dict[str, Any] | None, str | None]]:
-        while self.queue:
-            yield self._next()
+    def _done(outcome: Outcome[Analysis | None]) -> tuple[_Job, Analysis | None, str | None]:
+        job: _Job = outcome.key
+        job.body = b""  # analysed: don't keep megabytes around
+        return job, outcome.value, outcome.error
 
     def discard(self) -> None:
-        for _, future in self.queue:
-            future.cancel()
-        self.queue.clear()
-
-    def _restart(self) -> None:
-        if self.pool is not None:
-            kill_pool(self.pool)
-        self.pool = self._new_pool(self.workers)
-        self.queue = deque((job, self._submit(self.pool, job)) for job, _ in self.queue)
-
-    def _next(self) -> tuple[_Job, dict[str, Any] | None, str | None]:
-        job, future = self.queue.popleft()
-        try:
-            return self._done(job, future.result(timeout=self.timeout), None)
-        except TimeoutError:
-            self._restart()
-            return self._done(job, None, f"analysis took longer than {self.timeout:g} s")
-        except (BrokenProcessPool, CancelledError):
-            self._restart()
-        except Exception as exc:  # noqa: BLE001 - the analysis raised: this record only
-            return self._done(job, None, f"{type(exc).__name__}: {exc}")
-        # A worker died, perhaps for another record: this one runs alone, so only a culprit fails.
-        solo = self._new_pool(1)
-        try:
-            return self._done(job, self._submit(solo, job).result(timeout=self.timeout), None)
-        except Exception as exc:  # noqa: BLE001
-            return self._done(job, None, f"{type(exc).__name__}: {exc}".strip())
-        finally:
-            kill_pool(solo)
-
-    @staticmethod
-    def _done(job: _Job, record: dict[str, Any] | None, error: str | None
-              ) -> tuple[_Job, dict[str, Any] | None, str | None]:
-        job.body = b""  # analysed: don't keep megabytes around
-        return job, record, error
+        """Forget what is queued (its file failed)."""
+        self.kill()
 
     def close(self) -> None:
-        self.discard()
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
             self.pool = None
 
     def kill(self) -> None:
-        self.queue.clear()
         if self.pool is not None:
-            kill_pool(self.pool)
+            self.pool.kill()
             self.pool = None
 
 
@@ -554,25 +490,20 @@ def copy_into(source: Path, directory: Path) -> Path:
 
 
 # -- the import -----------------------------------------------------------------------------------
-def _cut(value: str | None, size: int) -> str | None:
-    # Third-party headers can be longer than our columns (PostgreSQL would refuse the row).
-    return value[:size] if value is not None else None
-
-
 class _Importer:
     def __init__(self, session: Session, run: CrawlRun, analyser: _Analyser,
-                 progress: Callable[[int, int], None] | None, total_bytes: int) -> None:
+                 progress: Callable[[int, int], None] | None, total_bytes: int,
+                 max_payload: int) -> None:
         self.session = session
+        self.max_payload = max_payload
         self.run = run
         self.analyser = analyser
         self.progress = progress
         self.total_bytes = total_bytes
         self.done_bytes = 0
-        self.known: dict[str, Report] = {}
-        self.stored_urls: set[str] = set(session.scalars(select(Report.url)))
-        self.with_attachments: set[str] = set(session.scalars(
-            select(Attachment.report_url).where(Attachment.url != Attachment.report_url)
-            .distinct()))
+        # Not the run id for versions: two captures of a URL in the files are two versions
+        # when their texts differ (the crawl merges a page and its attachment within a run).
+        self.store = ReportStore(session, run.id, versions_per_run=False, keep_listed_title=True)
         self.sites: dict[str, list[tuple[int, str, str]]] = {}
         for site_id, name, url, domain in session.execute(
                 select(Site.id, Site.name, Site.url, Site.domain).order_by(Site.id)):
@@ -624,8 +555,7 @@ class _Importer:
             self.session.rollback()
             self.stored.difference_update(self.unsaved)
             self.unsaved.clear()
-            self.known.clear()
-            self.stored_urls = set(self.session.scalars(select(Report.url)))
+            self.store.load()
             self._file_problem(f"{type(exc).__name__}: {exc}".strip())
         finally:
             self.body_fh = None
@@ -786,11 +716,11 @@ class _Importer:
         fh.seek(offset)
         try:
             record = _quietly(lambda: next(iter(ArchiveIterator(fh))))
-            raw = record.raw_stream.read(MAX_PAYLOAD + 1)
+            raw = record.raw_stream.read(self.max_payload + 1)
         except Exception as exc:  # noqa: BLE001 - damaged after all: this record only
             return None, f"payload unreadable ({type(exc).__name__}: {exc})"
-        if len(raw) > MAX_PAYLOAD:
-            return None, f"payload larger than {MAX_PAYLOAD >> 20} MiB not read"
+        if len(raw) > self.max_payload:
+            return None, f"payload larger than {self.max_payload >> 20} MiB not read"
         if getattr(record.raw_stream, "limit", 0) > 0:
             return None, "record cut short: payload incomplete"
         return raw, ""
@@ -805,11 +735,11 @@ class _Importer:
         return site_id, name
 
     # -- storing ----------------------------------------------------------------------------------
-    def _take(self, results: Iterator[tuple[_Job, dict[str, Any] | None, str | None]]) -> None:
+    def _take(self, results: Iterator[tuple[_Job, Analysis | None, str | None]]) -> None:
         for job, record, error in results:
             self._result(job, record, error)
 
-    def _result(self, job: _Job, record: dict[str, Any] | None, error: str | None) -> None:
+    def _result(self, job: _Job, analysis: Analysis | None, error: str | None) -> None:
         counts = self.outcome.counts
         if error is not None:
             counts.failed += 1
@@ -819,94 +749,42 @@ class _Importer:
                 return  # unknown whether it was a report at all
             # As the crawl does: a document its name calls a report is kept, flagged.
             job.flags.append("extract_failed")
-            fields_ = read_fields(job.name, "", None, job.site_name)
-            record = {"title": None, "text": "", "fields": fields_.to_dict(), "meta": {}}
-        if record is None:
+            analysis = Analysis.failed(job.name, job.site_name)
+        if analysis is None:
             return
         if job.document:
             counts.report_documents += 1
         else:
             counts.reports += 1
-        outcome = self._store(job, record)
+        outcome = self._store(job, analysis)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
         self.stored.add(job.record_id)
         self.unsaved.append(job.record_id)
         if len(self.unsaved) >= _COMMIT_EVERY:
             self.commit()
 
-    def _existing(self, url: str) -> Report | None:
-        report = self.known.get(url)
-        if report is None and url in self.stored_urls:
-            with self.session.no_autoflush:
-                report = self.session.scalar(select(Report).where(Report.url == url))
-            if report is not None:
-                self.known[url] = report
-        return report
-
-    def _store(self, job: _Job, record: dict[str, Any]) -> str:
-        """Store one report capture as the crawl's StorePipeline does; returns "new",
-        "changed", "unchanged" or "older"."""
-        session = self.session
-        session.add(Capture(
-            id=job.record_id, run_id=self.run.id, url=job.url, method=_cut(job.method, 10),
-            status=200, content_type=_cut(job.content_type, 200), fetched_at=job.fetched_at,
-            payload_digest=_cut(job.payload_digest, 64), warc_file=self.warc_file,
-            warc_offset=job.offset, warc_length=job.length, record_type="response",
-            etag=_cut(job.etag, 300), last_modified=_cut(job.last_modified, 100),
-            source="import", truncated=_cut(job.truncated, 20), last_seen_at=job.fetched_at,
-            archived_at=job.archived_at, archive_url=None))
-        session.flush()  # the capture row first: the report and its version refer to it
-        report = self._existing(job.url)
-        # An existing report keeps the title its list gave it (as reparse does).
-        listed = report.listed_title if report is not None and report.listed_title else job.name
-        values = record_columns(record, listed or "", job.flags)
-        cells = record.get("cells", [])
-        values["page_part"] = (part_of(job.url, values, cells).to_dict()
-                               if job.url in self.with_attachments else None)
-        values["capture_id"] = job.record_id
-        if report is None or job.site_id is not None:
-            values["site_id"] = job.site_id
-        if report is not None and job.fetched_at < db.aware(report.last_seen):
-            # Older than what the report shows: an old archive must not roll back a newer
-            # crawl; its text is kept as a version of its time (as the wayback import does).
-            db.baseline_version(report)
-            past = db.note_past_version(report, text=values["text"] or "",
-                                        capture_id=job.record_id, payload_digest=job.payload_digest,
-                                        seen_at=job.fetched_at, run_id=self.run.id)
-            return "older" if past == "past" else "unchanged"
-        report, _ = db.upsert_report(session, job.url, values, job.fetched_at, known=self.known,
-                                     stored_urls=self.stored_urls)
-        self.stored_urls.add(job.url)
-        if job.document:
-            self._document_row(job, record, values)
-        if job.url in self.with_attachments:
-            apply_combined(session, report)
-        else:
-            db.set_cells(session, report, cells)
-        # Not the run id: note_version merges versions of one run (a page and its attachment),
-        # but two captures of a URL in the files are two versions when their texts differ.
-        outcome = db.note_version(report, text=report.text or "", capture_id=job.record_id,
-                                  payload_digest=job.payload_digest, seen_at=job.fetched_at,
-                                  run_id=None)
-        if outcome != "same":
-            report.versions[-1].run_id = self.run.id
-        return {"new": "new", "changed": "changed"}.get(outcome, "unchanged")
-
-    def _document_row(self, job: _Job, record: dict[str, Any], columns: dict[str, Any]) -> None:
-        """An attachment-only report's own attachment row (StorePipeline._document_row)."""
-        document = record.get("document") or {}
-        part = part_of(job.url, columns, record.get("cells", [])).to_dict()
-        part.pop("flags")
-        db.upsert_attachment(self.session, job.url, job.url, {
-            "link_text": columns.get("listed_title") or None, "capture_id": job.record_id,
-            "content_type": job.content_type, "kind": document.get("kind"),
-            "pages": document.get("pages"), "flags": columns["flags"], "part": part},
-            job.fetched_at)
+    def _store(self, job: _Job, analysis: Analysis) -> str:
+        """Store one report capture; returns "new", "changed", "unchanged" or "older"."""
+        self.store.add_capture(CaptureRow(
+            id=job.record_id, run_id=self.run.id, url=job.url, method=job.method, status=200,
+            content_type=job.content_type, fetched_at=job.fetched_at,
+            payload_digest=job.payload_digest, warc_file=self.warc_file,
+            warc_offset=job.offset, warc_length=job.length, etag=job.etag,
+            last_modified=job.last_modified, source="import", truncated=job.truncated,
+            archived_at=job.archived_at))
+        seen = Seen(url=job.url, capture_id=job.record_id, fetched_at=job.fetched_at,
+                    payload_digest=job.payload_digest, source="import",
+                    content_type=job.content_type)
+        outcome = self.store.store_page(seen, analysis, listed_title=job.name,
+                                        site_id=job.site_id, flags=job.flags,
+                                        document=job.document)
+        return {"new": "new", "changed": "changed", "past": "older"}.get(outcome, "unchanged")
 
 
 def import_files(db_url: str, paths: list[str], *, copy_dir: str | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 workers: int = 0) -> ImportResult:
+                 workers: int = 0, limits: PoolLimits | None = None,
+                 max_payload: int = DEFAULT_MAX_PAYLOAD) -> ImportResult:
     """Import the reports found in WARC/ARC files at ``paths`` into the database at ``db_url``.
 
     One crawl run records the import (arguments ``{"import": paths, "copy": copy_dir}``, status
@@ -928,10 +806,11 @@ def import_files(db_url: str, paths: list[str], *, copy_dir: str | None = None,
                 sizes.append(os.path.getsize(p))
             except OSError:
                 sizes.append(0)
-        analyser = _Analyser(workers or crawl_settings.GOVCRAWL_EXTRACT_WORKERS,
-                             crawl_settings.GOVCRAWL_EXTRACT_TIMEOUT,
-                             crawl_settings.GOVCRAWL_EXTRACT_MEMORY_MB)
-        importer = _Importer(session, run, analyser, progress, sum(sizes))
+        limits = limits or PoolLimits()
+        if workers:
+            limits = replace(limits, workers=workers)
+        analyser = _Analyser(limits)
+        importer = _Importer(session, run, analyser, progress, sum(sizes), max_payload)
         outcomes: list[FileOutcome] = []
         status = "aborted"
         try:

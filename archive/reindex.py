@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive.models import Capture
 from archive.recover import Member, iter_members, read_member
+from archive.store import CaptureRow
 from archive.warc import OPEN_SUFFIX
 
 CAPTURE_TYPES = ("response", "revisit")
@@ -59,25 +60,23 @@ def _row(member: Member, warc_file: str) -> dict[str, Any]:
     http = member.http_headers
     assert rec is not None
     status = http.get_statuscode() if http is not None else None
-    return {
-        "id": rec.get_header("WARC-Record-ID"),
-        "url": rec.get_header("WARC-Target-URI"),
-        "method": "GET",  # replaced by the request record's method when it is found
-        "status": int(status) if status and status.isdigit() else None,
-        "content_type": http.get_header("Content-Type") if http is not None else None,
-        "fetched_at": _date(rec.get_header("WARC-Date")),
-        "payload_digest": rec.get_header("WARC-Payload-Digest"),
-        "warc_file": warc_file,
-        "warc_offset": member.offset,
-        "warc_length": member.length,
-        "record_type": member.rec_type,
-        "etag": http.get_header("ETag") if http is not None else None,
-        "last_modified": http.get_header("Last-Modified") if http is not None else None,
-        "refers_to": rec.get_header("WARC-Refers-To"),
-        # Not in every schema version; capture_values() drops it where the column is missing.
-        "truncated": rec.get_header("WARC-Truncated"),
-        "source": "live",
-    }
+    return CaptureRow(
+        id=rec.get_header("WARC-Record-ID") or "",
+        url=rec.get_header("WARC-Target-URI") or "",
+        method="GET",  # replaced by the request record's method when it is found
+        status=int(status) if status and status.isdigit() else None,
+        content_type=http.get_header("Content-Type") if http is not None else None,
+        fetched_at=_date(rec.get_header("WARC-Date")),
+        payload_digest=rec.get_header("WARC-Payload-Digest"),
+        warc_file=warc_file,
+        warc_offset=member.offset,
+        warc_length=member.length,
+        record_type=member.rec_type or "response",
+        etag=http.get_header("ETag") if http is not None else None,
+        last_modified=http.get_header("Last-Modified") if http is not None else None,
+        refers_to=rec.get_header("WARC-Refers-To"),
+        truncated=rec.get_header("WARC-Truncated"),
+    ).values()
 
 
 def _method(member: Member) -> str | None:

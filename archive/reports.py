@@ -1,9 +1,7 @@
-"""A report's parts (its page and its attachments) combined into its columns. Shared by the
-crawl's store pipeline, reparse and import."""
+"""A report's parts (its page and its attachments) combined into its columns (used by
+``archive.store.ReportStore``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,12 +9,6 @@ from sqlalchemy.orm import Session
 from archive import db
 from archive.models import Report, ReportCell
 from govcrawl.report.combine import Part, combine
-
-
-def part_of(url: str, columns: dict[str, Any], cells: list[dict[str, Any]]) -> Part:
-    return Part(url=url, text=columns.get("text") or "", format=columns.get("format"),
-                stats=dict(columns.get("stats") or {}), cells=cells,
-                flags=list(columns.get("flags") or []))
 
 
 def page_part(session: Session, report: Report) -> Part:

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, aliased
 
 from archive.db import aware
 from archive.models import Capture, CrawlRun, Problem, Report, ReportVersion, Site
+from govcrawl.problems import FAILURE_KINDS, UNFINISHED_STATUSES, CaptureSource, RunStatus
 
-# Problems that mean a page or report was not obtained.
-FAILURE_KINDS = ("fetch_error", "http_error", "extract_error", "db_error", "warc_write_error",
-                 "antibot_challenge")
-UNFINISHED = ("running", "shutdown", "interrupted")
+# FAILURE_KINDS: the problems that mean a page or report was not obtained (derived from
+# ProblemKind.counts_as_failure). UNFINISHED: runs a later crawl may resume.
+UNFINISHED = UNFINISHED_STATUSES
 
 
 def run_counts(session: Session, run_id: int) -> dict[str, int]:
@@ -69,11 +69,11 @@ def interrupted_runs(session: Session) -> list[CrawlRun]:
                            .order_by(CrawlRun.id)).all()
     # An import is not a crawl: nothing to resume, and its captures live in other files.
     return [run for run in runs if "import" not in (run.arguments or {})
-            and (run.status != "running" or not process_alive(run.arguments))]
+            and (run.status != RunStatus.RUNNING or not process_alive(run.arguments))]
 
 
 def live_runs(session: Session) -> list[CrawlRun]:
-    runs = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING.value)).all()
     return [run for run in runs if process_alive(run.arguments)]
 
 
@@ -89,7 +89,8 @@ class SiteCoverage:
 def site_coverage(session: Session) -> list[SiteCoverage]:
     """Per site and report year: reports found, and how many of them only in an archive (their
     URL has no capture of our own, only wayback or imported ones)."""
-    live = (select(Capture.url).where(Capture.source == "live", Capture.url == Report.url)
+    live = (select(Capture.url).where(Capture.source == CaptureSource.LIVE.value,
+                                      Capture.url == Report.url)
             .exists())
     rows = session.execute(
         select(Site.name, Site.url, Report.year, func.count(Report.id),
@@ -131,8 +132,8 @@ def status_lines(session: Session, runs: int = 10) -> list[str]:
     for run in reversed(recent):
         c = run.counts or {}
         status = run.status
-        if status == "running" and run.id not in alive:
-            status = "interrupted"
+        if status == RunStatus.RUNNING and run.id not in alive:
+            status = RunStatus.INTERRUPTED.value
         lines.append(
             f"{run.id:>4} {_when(run.started_at):16} {_when(run.finished_at):16} {status:12} "
             f"{c.get('fetched', '-'):>8} {c.get('not_modified', '-'):>6} "

@@ -27,7 +27,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govcrawl.simweb import build_large_web  # noqa: E402
+from simweb import build_large_web  # noqa: E402
 
 FAST = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=32",
         "CONCURRENT_REQUESTS_PER_DOMAIN=8", "LOG_LEVEL=INFO"]
@@ -79,14 +79,15 @@ def scrapy_stat(log: str, name: str) -> float:
 def extraction_cost(samples: list[tuple[str, int, str, str]]) -> float:
     """CPU ms per report of the worker-side extraction (trafilatura + fields), in this process."""
     from archive.warc import read_record
-    from govcrawl.report.worker import extract_page
+    from govcrawl.analysis.worker import AnalysisTask, analyse
 
-    pages = [(read_record(f, off, decoded=True)[1], url, ctype) for f, off, url, ctype in samples]
-    extract_page(*pages[0], None, "")  # warm up imports and caches
+    tasks = [AnalysisTask(url=url, body=read_record(f, off, decoded=True)[1], content_type=ctype,
+                          document=False) for f, off, url, ctype in samples]
+    analyse(tasks[0])  # warm up imports and caches
     started = time.process_time()
-    for body, url, ctype in pages:
-        extract_page(body, url, ctype, None, "")
-    return 1000 * (time.process_time() - started) / len(pages)
+    for task in tasks:
+        analyse(task)
+    return 1000 * (time.process_time() - started) / len(tasks)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from govcrawl.discovery.scope import registered_domain  # noqa: E402
-from govcrawl.simweb import build_test_web  # noqa: E402
+from simweb import build_test_web  # noqa: E402
 
 
 def main() -> None:

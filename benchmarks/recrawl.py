@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govcrawl.simweb import build_test_web  # noqa: E402
+from simweb import build_test_web  # noqa: E402
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 TABLES = ("reports", "report_versions", "report_cells", "captures")

@@ -15,8 +15,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-DEFAULT_DB = "sqlite:///data/govcrawl.sqlite"
-DEFAULT_WARC_DIR = "data/warc"
+from govcrawl import settings as defaults
+from govcrawl.analysis import PoolLimits
+from govcrawl.config import ConfigError, CrawlConfig, prepare_crawl
 
 
 class UserError(Exception):
@@ -67,15 +68,14 @@ def run_crawl(settings: Settings, *, sites: str | None, site: str | None) -> Non
         raise UserError(f"--sites: no such file: {sites}")
     if not sites and not site:
         raise UserError("give --sites FILE.csv or --site URL")
-    db_url = settings.get("GOVCRAWL_DB_URL")
-    check_db_url(db_url)
-    resume = prepare_archive(db_url, settings.get("GOVCRAWL_WARC_DIR"),
-                             resume=settings.getbool("GOVCRAWL_RESUME"))
-    settings.set("GOVCRAWL_RESUME_RUN", resume or 0, priority="cmdline")
-    settings.set("GOVCRAWL_ARCHIVE_PREPARED", True, priority="cmdline")
-    settings.set("GOVCRAWL_RUN_ARGUMENTS",
-                 {"sites": sites, "site": site, "full": settings.getbool("GOVCRAWL_FULL")},
-                 priority="cmdline")
+    try:
+        # The crawl decodes the same settings again (CrawlConfig.of); this copy checks them
+        # before Scrapy starts logging, so a contradiction is one line and exit status 2.
+        config = CrawlConfig.from_settings(settings)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    check_db_url(config.db_url)
+    prepare_archive(config)
     process = CrawlerProcess(settings)
     failures: list[str] = []
     deferred = process.crawl("annual_reports", sites=sites, site=site)
@@ -85,21 +85,17 @@ def run_crawl(settings: Settings, *, sites: str | None, site: str | None) -> Non
         raise CrawlFailed(failures[0])
 
 
-def prepare_archive(db_url: str, warc_dir: str, *, resume: bool) -> int | None:
-    """Repair what a killed crawl left (see ``archive.recovery``); the run to resume, if asked."""
-    from archive.db import session_factory
-    from archive.recovery import ArchiveBusy, NothingToResume, prepare_run
+def prepare_archive(config: CrawlConfig) -> int | None:
+    """Repair what a killed crawl left (``govcrawl.config.prepare_crawl``, which hands the result
+    to the crawl about to start); the run to resume, if asked."""
+    from archive.recovery import ArchiveBusy, NothingToResume
 
-    with session_factory(db_url)() as session:
-        try:
-            run, lines = prepare_run(session, warc_dir, resume=resume)
-        except ArchiveBusy as exc:
-            raise UserError(str(exc)) from None
-        except NothingToResume:
-            raise UserError(f"--resume: no interrupted crawl in {db_url}") from None
-    for line in lines:
-        print(f"govcrawl: {line}", file=sys.stderr)
-    return run
+    try:
+        return prepare_crawl(config, lambda line: print(f"govcrawl: {line}", file=sys.stderr))
+    except ArchiveBusy as exc:
+        raise UserError(str(exc)) from None
+    except NothingToResume:
+        raise UserError(f"--resume: no interrupted crawl in {config.db_url}") from None
 
 
 def reports_per_year(db_url: str) -> list[tuple[int | None, int, Counter[str]]]:
@@ -137,26 +133,21 @@ def print_year_table(db_url: str) -> None:
     print(f"{'total':>6} {sum(r[1] for r in rows):>8}")
 
 
-def cmd_crawl(args: argparse.Namespace) -> None:
+def crawl_settings(args: argparse.Namespace) -> Settings:
+    """``govcrawl crawl``'s flags as the settings ``scrapy crawl -s`` would give; what they imply
+    (no validators in a wayback crawl, its target time …) is derived by ``CrawlConfig``."""
     settings = project_settings(args.db, args.warc_dir, args.set)
-    if args.full:
-        settings.set("GOVCRAWL_FULL", True, priority="cmdline")
-    settings.set("GOVCRAWL_RESUME", args.resume, priority="cmdline")
-    if args.wayback:
-        from govcrawl.wayback import timestamp_of
-
-        if args.year_from and args.year_to and args.year_from > args.year_to:
-            raise UserError(f"--from {args.year_from} is after --to {args.year_to}")
-        wayback = {"GOVCRAWL_WAYBACK": True, "GOVCRAWL_WAYBACK_FROM": args.year_from or 0,
-                   "GOVCRAWL_WAYBACK_TO": args.year_to or 0,
-                   "GOVCRAWL_WAYBACK_TIMESTAMP": timestamp_of(args.year_to, end=True),
-                   # The archive answers with captures, not validators; walk every list page.
-                   "GOVCRAWL_CONDITIONAL": False, "GOVCRAWL_EARLY_STOP": False}
-        if args.archive_url:
-            wayback["GOVCRAWL_ARCHIVE_URL"] = args.archive_url
-        for key, value in wayback.items():
+    given = {"GOVCRAWL_FULL": args.full or None, "GOVCRAWL_RESUME": args.resume or None,
+             "GOVCRAWL_WAYBACK": args.wayback or None, "GOVCRAWL_WAYBACK_FROM": args.year_from,
+             "GOVCRAWL_WAYBACK_TO": args.year_to, "GOVCRAWL_ARCHIVE_URL": args.archive_url}
+    for key, value in given.items():
+        if value is not None:  # a flag not given leaves the setting (and any -s) alone
             settings.set(key, value, priority="cmdline")
-    run_crawl(settings, sites=args.sites, site=args.site)
+    return settings
+
+
+def cmd_crawl(args: argparse.Namespace) -> None:
+    run_crawl(crawl_settings(args), sites=args.sites, site=args.site)
 
 
 def cmd_status(args: argparse.Namespace) -> None:
@@ -201,7 +192,10 @@ def cmd_import(args: argparse.Namespace) -> None:
     if missing:
         raise UserError(f"import: no such file: {', '.join(missing)}")
     check_db_url(args.db)
-    result = import_files(args.db, args.files, copy_dir=args.copy)
+    settings = project_settings(args.db, defaults.GOVCRAWL_WARC_DIR, args.set)
+    result = import_files(args.db, args.files, copy_dir=args.copy, workers=args.workers,
+                          limits=PoolLimits.from_settings(settings),
+                          max_payload=settings.getint("DOWNLOAD_MAXSIZE"))
     print("\n".join(result.lines()), file=sys.stderr)
     if not result.ok:
         raise CommandFailed("import: no file could be imported (see the lines above)")
@@ -260,13 +254,22 @@ def cmd_reparse(args: argparse.Namespace) -> None:
     from govcrawl.reparse import reparse
 
     check_db_url(args.db, must_exist=True)
-    result = reparse(args.db, workers=args.workers)
+    settings = project_settings(args.db, defaults.GOVCRAWL_WARC_DIR, args.set)
+    result = reparse(args.db, workers=args.workers, limits=PoolLimits.from_settings(settings))
     print(f"reparsed {result.reports} reports; {result.failed} could not be read (see table problems)",
           file=sys.stderr)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from govcrawl.simweb import build_demo_web
+    # The simulated web is a separate package (simweb), installed with the source tree; a plain
+    # `pip install govcrawl` crawls without it.
+    try:
+        from simweb import build_demo_web
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "simweb":
+            raise
+        raise UserError("the demo needs the simulated web (package simweb): install govcrawl "
+                        "from its source tree (make install)") from None
 
     with build_demo_web() as web:
         # The demo portal lives on loopback; the crawler reaches it as a proxy, as in the tests.
@@ -297,14 +300,24 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govcrawl", description=__doc__)
+    # The storage defaults are the crawl's (govcrawl/settings.py), so every command finds them.
+    db_default, warc_default = defaults.GOVCRAWL_DB_URL, defaults.GOVCRAWL_WARC_DIR
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default INFO)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def storage(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", default=DEFAULT_DB, help=f"SQLAlchemy URL (default {DEFAULT_DB})")
-        p.add_argument("--warc-dir", default=DEFAULT_WARC_DIR, help=f"WARC folder (default {DEFAULT_WARC_DIR})")
+        p.add_argument("--db", default=db_default, help=f"SQLAlchemy URL (default {db_default})")
+        p.add_argument("--warc-dir", default=warc_default,
+                       help=f"WARC folder (default {warc_default})")
         p.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a Scrapy/govcrawl setting")
+
+    def analysis_options(p: argparse.ArgumentParser) -> None:
+        # The crawl's analysis limits (GOVCRAWL_EXTRACT_TIMEOUT, _MEMORY_MB …) apply here too.
+        p.add_argument("--workers", type=int, default=0,
+                       help="analysis worker processes (default: one per core)")
+        p.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a govcrawl setting (e.g. GOVCRAWL_EXTRACT_TIMEOUT=30)")
 
     crawl = sub.add_parser("crawl", help="crawl portals for annual reports")
     crawl.add_argument("--sites", help="CSV with header name,url[,level,region_code]")
@@ -328,42 +341,43 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.set_defaults(func=cmd_crawl)
 
     status = sub.add_parser("status", help="the last crawl runs and each site's report years")
-    status.add_argument("--db", default=DEFAULT_DB)
+    status.add_argument("--db", default=db_default)
     status.add_argument("--runs", type=int, default=10, help="how many runs to show (default 10)")
     status.set_defaults(func=cmd_status)
 
     history = sub.add_parser("history", help="the versions of one report and what changed")
     history.add_argument("url", help="the report's URL")
-    history.add_argument("--db", default=DEFAULT_DB)
+    history.add_argument("--db", default=db_default)
     history.set_defaults(func=cmd_history)
 
     verify = sub.add_parser("verify", help="check every WARC file and capture pointer; changes nothing")
-    verify.add_argument("--db", default=DEFAULT_DB)
-    verify.add_argument("--warc-dir", default=DEFAULT_WARC_DIR)
+    verify.add_argument("--db", default=db_default)
+    verify.add_argument("--warc-dir", default=warc_default)
     verify.set_defaults(func=cmd_verify)
 
     imp = sub.add_parser("import", help="find and parse the reports in third-party WARC/ARC files "
                                          "(pointers into the files; nothing copied without --copy)")
     imp.add_argument("files", nargs="+", metavar="FILE", help=".warc(.gz) or .arc(.gz) files")
-    imp.add_argument("--db", default=DEFAULT_DB)
+    imp.add_argument("--db", default=db_default)
     imp.add_argument("--copy", metavar="DIR", help="copy the files into DIR and point there")
+    analysis_options(imp)
     imp.set_defaults(func=cmd_import)
 
     index = sub.add_parser("index", help="write a CDXJ index of the WARC folder")
-    index.add_argument("--warc-dir", default=DEFAULT_WARC_DIR)
+    index.add_argument("--warc-dir", default=warc_default)
     index.add_argument("--out", help="index file (default WARC_DIR/index.cdxj)")
     index.set_defaults(func=cmd_index)
 
     wacz = sub.add_parser("wacz", help="package the WARCs, an index and the report pages as WACZ "
                                        "(opens in ReplayWeb.page)")
     wacz.add_argument("--out", required=True, help="the .wacz file to write")
-    wacz.add_argument("--db", default=DEFAULT_DB)
-    wacz.add_argument("--warc-dir", default=DEFAULT_WARC_DIR)
+    wacz.add_argument("--db", default=db_default)
+    wacz.add_argument("--warc-dir", default=warc_default)
     wacz.add_argument("--title", help="collection title")
     wacz.set_defaults(func=cmd_wacz)
 
     exp = sub.add_parser("export", help="export reports as JSONL or CSV")
-    exp.add_argument("--db", default=DEFAULT_DB)
+    exp.add_argument("--db", default=db_default)
     exp.add_argument("--format", choices=("jsonl", "csv", "cells"), default="jsonl",
                      help="jsonl: one report per line; csv: one row per report with its key figures; "
                           "cells: the standard tables as tidy cells")
@@ -371,8 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=cmd_export)
 
     rep = sub.add_parser("reparse", help="re-run extraction and parsing over the archived reports")
-    rep.add_argument("--db", default=DEFAULT_DB)
-    rep.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    rep.add_argument("--db", default=db_default)
+    analysis_options(rep)
     rep.set_defaults(func=cmd_reparse)
 
     demo = sub.add_parser("demo", help="crawl a bundled simulated portal on loopback")

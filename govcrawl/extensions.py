@@ -1,198 +1,148 @@
-"""The per-crawl archive: one WARC writer, one database session, one crawl-run row.
+"""The crawl's archive as a Scrapy extension: it composes the archive's parts for one crawl and
+owns the database session and its commit policy.
 
-The WARC middleware and the pipelines reach it with ``ArchiveExtension.of(crawler)``; the
-extension opens it with the spider and closes it (WARC file renamed, run row finished) at the end.
+- ``archive.capture_log.CaptureLog``: the WARC writer and the batch of capture rows;
+- ``archive.crawl_history.CrawlHistory``: what the database knew when the crawl started
+  (priors for conditional requests and revisits, a resumed run's own captures, stored reports);
+- ``archive.run_record.RunRecord``: the ``crawl_runs`` row and the problems.
+
+Components reach it with ``crawler.get_extension(ArchiveExtension)`` (``ArchiveExtension.of``).
+Scrapy builds extensions after the spider and before the middlewares and pipelines, so the spider
+uses it from ``start()`` on and everything else from ``from_crawler``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
-import weakref
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, ClassVar, Self
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from sqlalchemy import bindparam, insert, select, update
+from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import db
-from archive.models import Attachment, Capture, CrawlRun, Report
-from archive.priors import PriorCapture, load_priors
-from archive.recovery import prepare_run
-from archive.runs import run_counts
+from archive.capture_log import Captured, CaptureLog
+from archive.crawl_history import CrawlHistory
+from archive.priors import PriorCapture
+from archive.run_record import RunRecord
 from archive.warc import Exchange, RotatingWarcWriter
+from govcrawl.config import CrawlConfig, prepared_run
+
+__all__ = ["ArchiveExtension", "Captured"]
 
 logger = logging.getLogger(__name__)
-# What a resumed run replays from its own earlier captures: pages and redirect hops.
-_REPLAYABLE = (200, 301, 302, 303, 304, 307, 308)
-
-
-@dataclass(frozen=True)
-class Captured:
-    """What ``ArchiveExtension.capture`` wrote: the row id and whether it was a revisit."""
-
-    id: str
-    revisit: bool
-    payload_digest: str | None
 
 
 class ArchiveExtension:
-    """Owns the crawl's WARC writer and database session; counts what it stores.
+    """Opens the archive when Scrapy builds it and closes it with the spider (WARC file
+    renamed, last rows committed, run row finished)."""
 
-    Knows what earlier runs captured (``priors``: validators, originals for revisit records) and,
-    when resuming, what this run captured before it was stopped (``resumed``)."""
-
-    _instances: ClassVar[weakref.WeakKeyDictionary[Crawler, ArchiveExtension]] = (
-        weakref.WeakKeyDictionary()
-    )
-    COMMIT_EVERY = 200
+    COMMIT_EVERY = 200  # pending writes
     COMMIT_SECONDS = 5.0
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.db_url: str = settings.get("GOVCRAWL_DB_URL")
-        self.session: Session = db.session_factory(self.db_url)()
-        self.writer = RotatingWarcWriter(
-            settings.get("GOVCRAWL_WARC_DIR"),
-            max_size=settings.getint("GOVCRAWL_WARC_MAX_SIZE"),
-            prefix=settings.get("GOVCRAWL_WARC_PREFIX"),
+        self.config = config = CrawlConfig.of(crawler)
+        self.session: Session = db.session_factory(config.db_url)()
+        # The archive is repaired once per crawl, here or (govcrawl crawl) just before Scrapy
+        # started; ArchiveBusy / NothingToResume fail the crawl (the CLI reports them itself).
+        resume_run = prepared_run(config, self.session,
+                                  lambda line: logger.warning("archive repaired: %s", line))
+        # Scrapy makes the spider before the extensions: its site arguments are known here.
+        arguments = dict(getattr(crawler.spider, "arguments", None) or {})
+        self.runs = RunRecord(self.session, {**arguments, **config.run_arguments()}, resume_run)
+        self.history = CrawlHistory(self.session, self.runs.id, resuming=self.runs.resuming)
+        self.captures = CaptureLog(RotatingWarcWriter(
+            config.warc_dir, max_size=config.warc_max_size, prefix=config.warc_prefix,
             warcinfo={
                 "http-header-user-agent": settings.get("USER_AGENT"),
                 "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "operator": settings.get("GOVCRAWL_OPERATOR") or settings.get("GOVCRAWL_CONTACT_URL"),
                 "isPartOf": "govcrawl",
-            },
-        )
-        self.full = settings.getbool("GOVCRAWL_FULL")
-        self.archive_base: str = settings.get("GOVCRAWL_ARCHIVE_URL")
-        resume_run = settings.getint("GOVCRAWL_RESUME_RUN")
-        if not settings.getbool("GOVCRAWL_ARCHIVE_PREPARED"):
-            # Started without the CLI (scrapy crawl, scrapyd): repair and find the run here.
-            resumed, lines = prepare_run(self.session, settings.get("GOVCRAWL_WARC_DIR"),
-                                         resume=settings.getbool("GOVCRAWL_RESUME"))
-            resume_run = resumed or 0
-            for line in lines:
-                logger.warning("archive repaired: %s", line)
-        self.run = self._open_run(resume_run,
-                                  dict(settings.getdict("GOVCRAWL_RUN_ARGUMENTS")))
-        # Earlier runs' captures per URL; this run's own when it resumes after a stop.
-        self.priors: dict[str, PriorCapture] = load_priors(self.session, exclude_runs=[self.run.id])
-        self.resumed: dict[str, PriorCapture] = (
-            load_priors(self.session, runs=[self.run.id], statuses=_REPLAYABLE, sources=None)
-            if self.resuming else {})
-        # Report URL → the capture its stored content came from.
-        self.stored_reports: dict[str, str | None] = {
-            url: capture for url, capture in self.session.execute(
-                select(Report.url, Report.capture_id))}
-        # (report URL, attachment URL) → the capture its stored analysis came from.
-        self.stored_attachments: dict[tuple[str, str], str | None] = {
-            (report_url, url): capture for report_url, url, capture in self.session.execute(
-                select(Attachment.report_url, Attachment.url, Attachment.capture_id))}
-        self._seen_originals: dict[str, datetime] = {}
+            }), self.runs.id)
         self._pending = 0
-        self._captures: list[dict[str, Any]] = []  # rows not yet sent to the database
-        self._flushed: list[dict[str, Any]] = []  # sent, not yet committed
         self._last_commit = time.monotonic()
         self.closed = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    def _open_run(self, resume_run: int, arguments: dict[str, Any]) -> CrawlRun:
-        process = {"pid": os.getpid(), "host": socket.gethostname()}
-        self.resuming = bool(resume_run)
-        if resume_run:
-            run = self.session.get(CrawlRun, resume_run)
-            if run is None:
-                raise ValueError(f"no crawl run {resume_run} to resume")
-            run.status = "running"
-            run.finished_at = None
-            run.arguments = {**run.arguments, **process,
-                             "resumed": [*run.arguments.get("resumed", []), db.now().isoformat()]}
-        else:
-            run = CrawlRun(started_at=db.now(), arguments={**arguments, **process})
-            self.session.add(run)
-        self.session.commit()
-        return run
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
 
     @classmethod
     def of(cls, crawler: Crawler) -> Self:
-        """The archive of this crawl (made on first use)."""
-        instance = cls._instances.get(crawler)
-        if instance is None:
-            instance = cls._instances[crawler] = cls(crawler)
-        return instance  # type: ignore[return-value]
+        """This crawl's archive (``crawler.get_extension``)."""
+        archive = crawler.get_extension(cls)
+        if archive is None:
+            raise NotConfigured("govcrawl needs govcrawl.extensions.ArchiveExtension in EXTENSIONS")
+        return archive
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls.of(crawler)
+    # -- what the parts know ----------------------------------------------------------------------
+    @property
+    def run_id(self) -> int:
+        return self.runs.id
 
-    # -- writes ----------------------------------------------------------------------------------
+    @property
+    def priors(self) -> dict[str, PriorCapture]:
+        return self.history.priors
+
+    @property
+    def resumed(self) -> dict[str, PriorCapture]:
+        return self.history.resumed
+
+    @property
+    def writer(self) -> RotatingWarcWriter:
+        return self.captures.writer
+
+    # -- writes -----------------------------------------------------------------------------------
     def capture(self, exchange: Exchange, *, source: str = "live",
                 archive_url: str | None = None) -> Captured:
-        """Write an exchange to WARC; its capture row is inserted with the next batch.
-
-        A 304, or a payload identical to the last capture's of the URL, becomes a revisit record
-        referring to that capture's original (which is marked seen again). A capture taken from
-        a web archive (``archive_url``) is written under its original URL and time, without a
-        request record, followed by a metadata record naming where and when it was retrieved."""
-        prior = self.priors.get(exchange.url) if exchange.method == "GET" else None
-        original = prior.original if prior is not None else None
-        ref = self.writer.write_exchange(exchange, original=original,
-                                         with_request=archive_url is None)
-        if archive_url is not None:
-            self.writer.write_metadata(exchange.url, ref.record_id, {
-                "via": archive_url, "retrieved-at": db.now().isoformat(),
-                "archive-request": " ".join(f"{k}: {v};" for k, v in exchange.request_headers)})
-        headers = {k.lower(): v for k, v in exchange.response_headers}
-        revisit = ref.record_type == "revisit"
-        if revisit and ref.refers_to:
-            self._seen_originals[ref.refers_to] = exchange.fetched_at
-        row = dict(
-            id=ref.record_id,
-            run_id=self.run.id,
-            url=exchange.url,
-            method=exchange.method,
-            status=exchange.status,
-            content_type=headers.get("content-type"),
-            fetched_at=exchange.fetched_at,
-            payload_digest=ref.payload_digest,
-            warc_file=ref.warc_file,
-            warc_offset=ref.offset,
-            warc_length=ref.length,
-            record_type=ref.record_type,
-            etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"),
-            source=source,
-            truncated=exchange.truncated,
-            refers_to=ref.refers_to,
-            last_seen_at=exchange.fetched_at,
-            archived_at=exchange.fetched_at if archive_url else None,
-            archive_url=archive_url,
-        )
-        self._captures.append(row)
+        """Write an exchange to WARC (a revisit when the URL's prior capture holds the same
+        payload, or for a 304); its capture row goes out with the next batch."""
+        prior = self.history.priors.get(exchange.url) if exchange.method == "GET" else None
+        captured = self.captures.capture(exchange, prior, source=source, archive_url=archive_url)
         stats = self.crawler.stats
         stats.inc_value("govcrawl/captures")
         stats.inc_value("govcrawl/captured_bytes", len(exchange.body))
         # What came over the wire: status line, header block and body (as received, encoded).
         stats.inc_value("govcrawl/received_bytes", len(exchange.body) + 17 + sum(
             len(k) + len(v) + 4 for k, v in exchange.response_headers))
-        if revisit:
+        if captured.revisit:
             stats.inc_value("govcrawl/revisits/not_modified" if exchange.status == 304
                             else "govcrawl/revisits/identical_payload")
         self.touch()
-        return Captured(ref.record_id, revisit, ref.payload_digest)
+        return captured
 
     def problem(self, kind: str, message: str, url: str | None = None) -> None:
         """Record a problem in the log and the database; the crawl goes on."""
-        logger.warning("%s: %s%s", kind, message, f" ({url})" if url else "")
-        db.record_problem(self.session, kind, message, url=url, run_id=self.run.id)
+        self.runs.problem(kind, message, url)
         self.crawler.stats.inc_value(f"govcrawl/problems/{kind}")
+        self.touch()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One item's writes as a savepoint: if they fail, only they are undone (the capture
+        rows and problems of the batch stay for the next commit)."""
+        self.captures.flush(self.session)  # the rows the item's rows refer to
+        savepoint = self.session.begin_nested()
+        try:
+            yield self.session
+        except SQLAlchemyError:
+            if savepoint.is_active:
+                try:
+                    savepoint.rollback()
+                except SQLAlchemyError:
+                    self.rollback()  # the connection itself failed: the whole batch
+            else:
+                self.rollback()
+            raise
+        savepoint.commit()
         self.touch()
 
     def touch(self) -> None:
@@ -202,28 +152,19 @@ class ArchiveExtension:
             self.commit()
 
     def flush_captures(self) -> None:
-        """Insert pending capture rows (one executemany); do it before rows that refer to them."""
-        if self._captures:
-            self.session.execute(insert(Capture), self._captures)
-            self._flushed.extend(self._captures)
-            self._captures = []
-        if self._seen_originals:
-            seen = [{"original": k, "seen": v} for k, v in self._seen_originals.items()]
-            self.session.connection().execute(
-                update(Capture.__table__).where(Capture.__table__.c.id == bindparam("original"))
-                .values(last_seen_at=bindparam("seen")), seen)
-            self._seen_originals = {}
+        """Insert the queued capture rows now (before rows that refer to them)."""
+        self.captures.flush(self.session)
 
     def commit(self) -> None:
         try:
-            self.flush_captures()
+            self.captures.flush(self.session)
             self.session.commit()
-            self._flushed = []
+            self.captures.committed()
         except SQLAlchemyError as exc:
             # The WARC records are safe; capture rows wait for the next commit.
             self.rollback()
             logger.error("database commit failed (%s); %d capture rows kept for the next commit",
-                         str(exc).splitlines()[0], len(self._captures))
+                         str(exc).splitlines()[0], self.captures.queued)
             self.crawler.stats.inc_value("govcrawl/problems/db_error")
         self._pending = 0
         self._last_commit = time.monotonic()
@@ -231,18 +172,16 @@ class ArchiveExtension:
     def rollback(self) -> None:
         """Undo a failed transaction; capture rows it held are queued again (WARC is untouched)."""
         self.session.rollback()
-        self._captures = self._flushed + self._captures
-        self._flushed = []
+        self.captures.requeue()
 
-    # -- lifecycle -------------------------------------------------------------------------------
+    # -- lifecycle --------------------------------------------------------------------------------
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.closed:
             return
         self.closed = True
-        self.writer.close()
-        stats = self.crawler.stats.get_stats()
+        self.captures.close()
         self.commit()
-        previous = self.run.counts if self.resuming else {}
+        stats = self.crawler.stats.get_stats()
         process_counts = {
             k.removeprefix("govcrawl/"): v
             for k, v in stats.items()
@@ -252,13 +191,7 @@ class ArchiveExtension:
             "responses": stats.get("downloader/response_count", 0),
             "bytes_received": stats.get("downloader/response_bytes", 0),
         }
-        # Process counters add up over a run's resumptions; the outcome counts come from the
-        # database, which holds the whole run whatever stopped it.
-        counts = {k: previous.get(k, 0) + v for k, v in process_counts.items()}
-        counts |= run_counts(self.session, self.run.id)
-        self.run.finished_at = db.now()
-        self.run.status = "finished" if reason == "finished" else reason
-        self.run.counts = counts
+        self.runs.finish(reason, process_counts)
         self.commit()
         self.session.close()
         logger.info("WARC files: %s", ", ".join(str(p) for p in self.writer.closed_files) or "none")

@@ -1,10 +1,12 @@
-"""Items passed from the spider to the pipelines."""
+"""Items passed from the spider to the pipelines (internal: what the pipelines yield at the end,
+for feed exports, is the public report record of ``archive.export.report_record``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+
+from govcrawl.analysis.result import Analysis
 
 
 @dataclass
@@ -22,7 +24,7 @@ class ReportPage:
     capture_id: str | None = None
     payload_digest: str | None = None
     flags: list[str] = field(default_factory=list)
-    extracted: dict[str, Any] = field(default_factory=dict, repr=False)
+    analysis: Analysis | None = field(default=None, repr=False)  # set by the analyse pipeline
     document: bool = False  # the list links a PDF/Word/… file itself: an attachment-only report
     source: str = "live"  # "wayback": taken from a web archive, fetched_at is the capture time
     disposition: str | None = None  # Content-Disposition (a download's file name)
@@ -52,4 +54,4 @@ class AttachmentDoc:
     fetched_at: datetime
     capture_id: str | None = None
     flags: list[str] = field(default_factory=list)
-    extracted: dict[str, Any] = field(default_factory=dict, repr=False)
+    analysis: Analysis | None = field(default=None, repr=False)

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.response import response_status_message
@@ -23,6 +24,7 @@ from tldextract import TLDExtract
 
 from archive.priors import PriorCapture, stored_response
 from archive.warc import Exchange
+from govcrawl.config import CrawlConfig
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.wayback import (
     archive_request_url,
@@ -95,7 +97,8 @@ class WarcCaptureMiddleware:
         request.meta["payload_digest"] = captured.payload_digest
         if captured.revisit:
             request.meta["revisit_id"] = captured.id
-            prior = self.archive.priors.get(response.url)
+            # Under the URL the capture was written under (a web archive's copy: the original's).
+            prior = self.archive.priors.get(exchange.url)
             if prior is not None and prior.original is not None:
                 request.meta["capture_id"] = prior.original.record_id
             if response.status == 200:
@@ -110,7 +113,7 @@ class WarcCaptureMiddleware:
         """A raw capture served by a web archive, as the original server sent it then: its
         original URL, capture time and headers. Anything else the archive answers (its
         redirects to the nearest capture, CDX results, errors) stays as received."""
-        parsed = parse_archive_url(self.archive.archive_base, response.url)
+        parsed = parse_archive_url(self.archive.config.archive_url, response.url)
         if parsed is None or b"Memento-Datetime" not in response.headers:
             return exchange, None
         timestamp, original = parsed
@@ -137,20 +140,19 @@ class ConditionalRequestMiddleware:
     """Re-crawls ask before downloading: If-None-Match / If-Modified-Since with the validators of
     the URL's last capture. A 304 (archived as a revisit by the WARC middleware) is answered with
     the archived page, flagged ``unchanged``, so discovery and the pipelines go on as usual.
-    Off with ``GOVCRAWL_FULL``."""
+    Not installed when ``CrawlConfig.conditional`` is off (full and wayback crawls)."""
 
-    def __init__(self, archive: ArchiveExtension, enabled: bool) -> None:
+    def __init__(self, archive: ArchiveExtension) -> None:
         self.archive = archive
-        self.enabled = enabled
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        return cls(ArchiveExtension.of(crawler),
-                   settings.getbool("GOVCRAWL_CONDITIONAL") and not settings.getbool("GOVCRAWL_FULL"))
+        if not CrawlConfig.of(crawler).conditional:
+            raise NotConfigured  # no message: Scrapy would log it as a warning; off is normal
+        return cls(ArchiveExtension.of(crawler))
 
     def process_request(self, request: Request) -> None:
-        if not self.enabled or request.method != "GET" or request.meta.get("no_conditional"):
+        if request.method != "GET" or request.meta.get("no_conditional"):
             return
         prior = self.archive.priors.get(request.url)
         if prior is None or prior.original is None or not (prior.etag or prior.last_modified):
@@ -181,23 +183,24 @@ class ConditionalRequestMiddleware:
 class WaybackMiddleware:
     """``govcrawl crawl --wayback``: every request for a portal goes to the web archive's raw
     capture nearest to the target time, and the answer comes back under the original URL (the
-    archive's own redirects to the nearest capture are followed first)."""
+    archive's own redirects to the nearest capture are followed first). Installed in wayback
+    crawls only."""
 
-    def __init__(self, archive: ArchiveExtension, base: str, timestamp: str, enabled: bool) -> None:
+    def __init__(self, archive: ArchiveExtension, base: str, timestamp: str) -> None:
         self.archive = archive
         self.base = base
         self.host = urlsplit(base).netloc.lower()
         self.timestamp = timestamp
-        self.enabled = enabled
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        return cls(ArchiveExtension.of(crawler), s.get("GOVCRAWL_ARCHIVE_URL"),
-                   s.get("GOVCRAWL_WAYBACK_TIMESTAMP") or "", s.getbool("GOVCRAWL_WAYBACK"))
+        config = CrawlConfig.of(crawler)
+        if not config.wayback:
+            raise NotConfigured
+        return cls(ArchiveExtension.of(crawler), config.archive_url, config.wayback_timestamp)
 
     def process_request(self, request: Request) -> Request | None:
-        if not self.enabled or urlsplit(request.url).netloc.lower() == self.host:
+        if urlsplit(request.url).netloc.lower() == self.host:
             return None
         timestamp = request.meta.get("wayback_ts") or self.timestamp
         return request.replace(url=archive_request_url(self.base, timestamp, request.url),
@@ -217,13 +220,17 @@ class WaybackMiddleware:
 
 class ResumeReplayMiddleware:
     """A resumed crawl answers what it already fetched before the stop from its own archive, so
-    nothing completed is downloaded again while discovery walks back to where it stopped."""
+    nothing completed is downloaded again while discovery walks back to where it stopped.
+    Installed when resuming only: the extension opens before the middlewares are built, and with
+    ``resume`` asked it has either found the run to continue or failed the crawl."""
 
     def __init__(self, archive: ArchiveExtension) -> None:
         self.archive = archive
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if not CrawlConfig.of(crawler).resume:
+            raise NotConfigured
         return cls(ArchiveExtension.of(crawler))
 
     def process_request(self, request: Request) -> Response | None:
@@ -274,7 +281,11 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 
 def slow_down_host(crawler: Crawler, request: Request, delay: float) -> None:
     """Space the next requests to ``request``'s host at least ``delay`` seconds apart."""
-    downloader = crawler.engine.downloader if crawler.engine else None
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # Scrapy ≥2.19 raises before the crawl has started: nothing to slow
+        return
+    downloader = engine.downloader if engine is not None else None
     if downloader is None:
         return
     slot = downloader.slots.get(downloader.get_slot_key(request))

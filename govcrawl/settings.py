@@ -56,7 +56,6 @@ GOVCRAWL_MAX_REQUESTS_PER_SITE = 5000
 # --- safety: nothing listens, nothing phones home ---------------------------------------------
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 # Scrapy starts this many asyncio tasks for every callback's output; ours yield a handful of
@@ -70,34 +69,38 @@ GOVCRAWL_WARC_DIR = "data/warc"
 GOVCRAWL_WARC_MAX_SIZE = 1024**3
 GOVCRAWL_WARC_PREFIX = "GOVCRAWL"
 GOVCRAWL_OPERATOR = ""
-# What the crawl was asked (the CLI fills it in); stored on the crawl_runs row.
-GOVCRAWL_RUN_ARGUMENTS: dict[str, object] = {}
 # Report extraction runs in worker processes, off the reactor thread (0 = one per core).
 GOVCRAWL_EXTRACT_WORKERS = 0
 # Seconds one page's extraction may take; past it the workers are replaced and the page flagged.
 GOVCRAWL_EXTRACT_TIMEOUT = 60.0
 # Address space of each extraction worker (MiB): a hostile PDF or spreadsheet fails alone.
 GOVCRAWL_EXTRACT_MEMORY_MB = 2048
+# A worker is replaced after this many pages (0 = never): bounds the slow growth of a long-lived
+# worker (parser caches, fragmentation) that would bring it ever closer to its memory limit.
+GOVCRAWL_EXTRACT_MAX_TASKS = 200
 
 # --- re-crawls ---------------------------------------------------------------------------
-# Ask with If-None-Match / If-Modified-Since for pages captured before (304 → revisit record).
+# What the run modes below imply is derived in one place, govcrawl/config.py (CrawlConfig), for
+# `govcrawl crawl`, `scrapy crawl` and scrapyd alike; contradictions stop the crawl at its start.
+# Ask with If-None-Match / If-Modified-Since for pages captured before (304 → revisit record);
+# never in a full or wayback crawl.
 GOVCRAWL_CONDITIONAL = True
-# Stop paginating a list once a page of it is unchanged and holds only reports already known.
+# Stop paginating a list once a page of it is unchanged and holds only reports already known
+# (not in a full or wayback crawl).
 GOVCRAWL_EARLY_STOP = True
 # Walk and download everything (no validators, no early stop); `govcrawl crawl --full`.
 GOVCRAWL_FULL = False
-# `govcrawl crawl --resume`: continue the interrupted run (the CLI finds it and sets its id).
+# `govcrawl crawl --resume`: continue the interrupted run (found when the archive is repaired,
+# before every crawl). Combines with --full and --wayback: resume a run in the mode it began in.
 GOVCRAWL_RESUME = False
-GOVCRAWL_RESUME_RUN = 0
-# Set by the CLI once it has repaired the archive; otherwise the crawl does it when it opens.
-GOVCRAWL_ARCHIVE_PREPARED = False
 
 # --- the past, through a web archive (`govcrawl crawl --wayback`) ---------------------------
 GOVCRAWL_WAYBACK = False
 GOVCRAWL_ARCHIVE_URL = "https://web.archive.org"
-# Target time of the captures asked for (14 digits; the CLI sets it from --to, else now).
+# Target time of the captures asked for (4–14 digits; empty: the end of GOVCRAWL_WAYBACK_TO,
+# else the crawl's start).
 GOVCRAWL_WAYBACK_TIMESTAMP = ""
-# Years the CDX API is asked about (0: no bound).
+# Years the CDX API is asked about (0: no bound); wayback crawls only.
 GOVCRAWL_WAYBACK_FROM = 0
 GOVCRAWL_WAYBACK_TO = 0
 

@@ -10,11 +10,16 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
+from govcrawl.documents.kinds import PAGE_EXTENSIONS, REPORT_EXTENSIONS, extensions_pattern
+
 _ARCHIVED = re.compile(r"^/web/(\d{4,14})id_/(.+)$")
 # Paths of annual-report columns and their articles on gov.cn portals (URL only: the CDX API
 # gives no titles; the report callback still checks each page's title).
 _REPORT_PATH = re.compile(r"zfxxgknb|xxgknb|gknb|ndbg|nianbao|ndbb|zfxxgkndbg|xxgkndbg|/nb/", re.I)
-_ARTICLE = re.compile(r"/[^/]*\d[^/]*\.(?:s?html?|jsp|aspx?|php|pdf|docx?|xlsx?|wps)$", re.I)
+# An article: a file named with a digit, a page or a report document.
+_ARTICLE = re.compile(
+    r"/[^/]*\d[^/]*" + extensions_pattern((*PAGE_EXTENSIONS, *REPORT_EXTENSIONS)) + "$", re.I
+)
 
 
 def archive_request_url(archive: str, timestamp: str, url: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from govcrawl.simweb import SimulatedWeb, build_test_web
+from simweb import SimulatedWeb, build_test_web
 
 TESTS = Path(__file__).parent
 # Fast settings for loopback: politeness delays off (their defaults are pinned in test_settings).

@@ -1,21 +1,22 @@
-"""An extraction pipeline whose worker hangs or dies on chosen pages (for test_bad_input)."""
+"""An analyse pipeline whose worker hangs or dies on chosen pages (for test_bad_input)."""
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
-from pipelines.extract import ExtractPipeline, extract_page
+from govcrawl.analysis.result import Analysis
+from govcrawl.analysis.worker import AnalysisTask, analyse
+from pipelines.extract import ExtractPipeline
 
 
-def faulty_extract(body: bytes, url: str, *args: Any) -> dict[str, Any]:
-    if url.endswith("/ok.html"):
+def faulty_analyse(task: AnalysisTask) -> Analysis | None:
+    if task.url.endswith("/ok.html"):
         time.sleep(60)  # a page that hangs the extractor
-    if url.endswith("/broken.html"):
+    if task.url.endswith("/broken.html"):
         os._exit(1)  # a page that kills its worker (as an out-of-memory kill would)
-    return extract_page(body, url, *args)
+    return analyse(task)
 
 
 class FaultyExtractPipeline(ExtractPipeline):
-    worker_function = staticmethod(faulty_extract)
+    analyse_function = staticmethod(faulty_analyse)

@@ -1,12 +1,14 @@
 """Run the govcrawl CLI with every non-loopback network attempt refused and recorded.
 
 Usage: python tests/netguard.py LOGFILE govcrawl-args... | scrapy scrapy-args...  An audit hook sees every
-``socket.connect`` and ``socket.getaddrinfo`` in this process and its forked workers.
+``socket.connect`` and ``socket.getaddrinfo`` in this process and its workers (the analysis
+pool's fork server imports this file as ``__mp_main__`` and installs the hook there too).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import sys
 
@@ -46,7 +48,12 @@ def install(log_path: str) -> None:
     sys.addaudithook(hook)
 
 
+if __name__ == "__mp_main__" and os.environ.get("NETGUARD_LOG"):
+    # A worker process started by multiprocessing's fork server or spawn: guard it as well.
+    install(os.environ["NETGUARD_LOG"])
+
 if __name__ == "__main__":
+    os.environ["NETGUARD_LOG"] = sys.argv[1]
     install(sys.argv[1])
     if sys.argv[2:3] == ["scrapy"]:  # the Scrapy way: scrapy crawl annual_reports -a sites=…
         from scrapy.cmdline import execute

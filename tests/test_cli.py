@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-from govcrawl.simweb import SimulatedWeb
+from archive.db import session_factory
+from archive.export import iter_reports, report_record
+from simweb import SimulatedWeb
 from tests.conftest import FAST, TESTS, run_cli
 
 ROOT = TESTS.parent
@@ -48,12 +51,27 @@ def test_one_portal_by_site_url(test_web: SimulatedWeb, tmp_path: Path) -> None:
 def test_spider_runs_the_scrapy_way_from_the_project(test_web: SimulatedWeb, tmp_path: Path) -> None:
     test_web.write_sites_csv(tmp_path / "sites.csv")
     db = tmp_path / "scrapy.sqlite"
+    feed = tmp_path / "reports.jsonl"
     proc = run_cli(["scrapy", "crawl", "annual_reports", "-a", f"sites={tmp_path / 'sites.csv'}",
-                    "-s", f"GOVCRAWL_DB_URL=sqlite:///{db}", "-s", f"GOVCRAWL_WARC_DIR={tmp_path / 'warc'}", *FAST],
+                    "-s", f"GOVCRAWL_DB_URL=sqlite:///{db}", "-s", f"GOVCRAWL_WARC_DIR={tmp_path / 'warc'}",
+                    "-O", str(feed), *FAST],
                    ROOT, test_web.proxy_url)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert report_count(db) == len(test_web.expected_reports)
     assert list((tmp_path / "warc").glob("*.warc.gz"))
+    # Scrapy's feed export writes the public records: a report completed by an attachment
+    # appears again after it, so the last line per URL is the report as stored.
+    fed: dict[str, dict] = {}
+    for line in feed.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        fed[record["url"]] = record
+    assert set(fed) == {e.url for e in test_web.expected_reports}
+    exported = {}
+    with session_factory(f"sqlite:///{db}")() as session:
+        for report in iter_reports(session):
+            exported[report.url] = report_record(report, cwd=str(ROOT))
+    for url, record in fed.items():
+        assert record == exported[url], url
 
 
 def test_demo_crawls_the_bundled_portal_with_embedded_defaults(tmp_path: Path) -> None:
@@ -62,7 +80,7 @@ def test_demo_crawls_the_bundled_portal_with_embedded_defaults(tmp_path: Path) -
     assert (tmp_path / "data" / "govcrawl.sqlite").exists()
     assert list((tmp_path / "data" / "warc").glob("*.warc.gz"))
     assert "database: sqlite:///data/govcrawl.sqlite" in proc.stdout
-    from govcrawl.simweb import build_demo_web
+    from simweb import build_demo_web
 
     expected = len(build_demo_web().expected_reports)
     assert f" total {expected:>8}" in proc.stdout

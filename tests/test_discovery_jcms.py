@@ -3,7 +3,14 @@
 from pathlib import Path
 
 from govcrawl.discovery.jcms import datastore_links
-from govcrawl.discovery.links import Link, attachment_links, page_links
+from govcrawl.discovery.markup import (
+    Link,
+    base_url,
+    is_attachment,
+    links_from_tree,
+    parse_html,
+    to_text,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
 COLUMN = "http://www.yunhe.gov.cn/col/col1229046226/index.html"
@@ -11,6 +18,14 @@ COLUMN = "http://www.yunhe.gov.cn/col/col1229046226/index.html"
 
 def _read(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def page_links(html: str, url: str) -> list[Link]:
+    """Every link of a page as the planner reads them: ``<a href>`` plus jcms datastore
+    records and next-group links, exact repeats removed (``plan._plan`` does the same)."""
+    tree = parse_html(html)
+    base = base_url(tree, url)
+    return list(dict.fromkeys(links_from_tree(tree, base) + datastore_links(to_text(html), base)))
 
 
 def test_datastore_records_yield_links_with_their_title_attributes() -> None:
@@ -72,7 +87,7 @@ def test_page_links_combine_anchors_and_datastore_records() -> None:
 
 
 def test_attachment_links_include_jcms_download_script() -> None:
-    links = attachment_links(_read("column_jcms.html"), COLUMN)
+    links = [link for link in page_links(_read("column_jcms.html"), COLUMN) if is_attachment(link.url)]
     assert [link.url for link in links] == [
         "http://www.yunhe.gov.cn/module/download/downfile.jsp?classid=0&filename=2401201234567.pdf"
     ]

@@ -22,10 +22,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import db, importer
-from archive.importer import ImportResult, analyse_record, import_files
+from archive.importer import ImportResult, import_files
 from archive.warc import read_record
+from govcrawl.analysis.result import Analysis
+from govcrawl.analysis.worker import AnalysisTask, analyse
 from govcrawl.report.analyse import STAT_KEYS
-from govcrawl.simweb import ExpectedReport, Page, SimulatedWeb, build_test_web
+from simweb import ExpectedReport, Page, SimulatedWeb, build_test_web
 
 # Report pages of the simulated web (their tables' totals are known), one of them GBK.
 PAGES = [
@@ -536,11 +538,11 @@ def test_an_older_capture_adds_history_and_a_newer_one_updates_the_report(
 
 
 # -- analysis failures --------------------------------------------------------------------------------
-def dying_analysis(body: bytes, url: str, *args: object) -> dict | None:
+def dying_analysis(task: AnalysisTask) -> Analysis | None:
     """Kills its worker on the PDF and on one page, as a PDF bomb past the memory limit would."""
-    if url in (PDF, PAGES[0]):
+    if task.url in (PDF, PAGES[0]):
         os._exit(1)
-    return analyse_record(body, url, *args)  # type: ignore[arg-type]
+    return analyse(task)
 
 
 def test_a_record_that_kills_its_worker_costs_only_itself(
@@ -551,7 +553,7 @@ def test_a_record_that_kills_its_worker_costs_only_itself(
     warc.raw_page(web, PDF)
     warc.close()
     # The workers are forked after this, so they run the patched function too.
-    monkeypatch.setattr(importer, "analyse_record", dying_analysis)
+    monkeypatch.setattr(importer, "analyse", dying_analysis)
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     result = import_files(db_url, [str(warc.out.path)], workers=2)
     # The page may or may not have been a report: it is not stored. The document was named a

@@ -15,7 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import IDENTICAL_PAYLOAD, SERVER_NOT_MODIFIED, read_record
-from govcrawl.simweb import SimulatedWeb, build_test_web
+from simweb import SimulatedWeb, build_test_web
 from tests.conftest import CrawlResult, crawl, run_cli
 
 

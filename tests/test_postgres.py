@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from archive.models import Capture, Report
 from archive.warc import read_record
-from govcrawl.simweb import SimulatedWeb
+from simweb import SimulatedWeb
 from tests.conftest import crawl, run_cli
 
 PG_URL = os.environ.get("GOVCRAWL_TEST_PG_URL")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from govcrawl.simweb import SimulatedWeb, build_test_web
+from simweb import SimulatedWeb, build_test_web
 from tests.conftest import FAST, CrawlResult, cli_command, crawl, run_cli
 
 # Kill points as shares of an uninterrupted crawl's WARC bytes, jittered by a seeded RNG so

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from govcrawl.simweb import build_test_web
+from simweb import build_test_web
 from tests.conftest import FAST, TESTS
 
 ROOT = TESTS.parent

@@ -1,4 +1,4 @@
-"""Contract of the simulated gov.cn web (govcrawl.simweb), exercised through its HTTP proxy."""
+"""Contract of the simulated gov.cn web (simweb), exercised through its HTTP proxy."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 import pytest
 
-from govcrawl.simweb import (
+from simweb import (
     ExpectedReport,
     LoggedRequest,
     SimulatedWeb,

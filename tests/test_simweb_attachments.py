@@ -27,7 +27,7 @@ import pdfplumber
 import pytest
 
 from govcrawl.report.analyse import STAT_KEYS
-from govcrawl.simweb import ExpectedReport, SimulatedWeb, build_test_web
+from simweb import ExpectedReport, SimulatedWeb, build_test_web
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "www.hongze.gov.cn"
@@ -37,7 +37,7 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OCTET = "application/octet-stream"
-SAMPLE = ROOT / "govcrawl" / "simweb" / "documents_data" / "hongze_qu_2023_report.pdf"
+SAMPLE = ROOT / "simweb" / "documents_data" / "hongze_qu_2023_report.pdf"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -380,7 +380,7 @@ def test_documents_are_deterministic_and_dated(web):
     """Same bytes in another process (another time, another hash seed): same ETags."""
     code = (
         "import hashlib\n"
-        "from govcrawl.simweb import build_test_web\n"
+        "from simweb import build_test_web\n"
         f"vh = build_test_web().hosts[{HOST!r}]\n"
         "print(hashlib.sha256(b''.join(p.body for _, p in sorted(vh.pages.items()))).hexdigest())"
     )

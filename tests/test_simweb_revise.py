@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from govcrawl.report.analyse import analyse_page
-from govcrawl.simweb import Page, Revision, SimulatedWeb, build_large_web, build_test_web
+from simweb import Page, Revision, SimulatedWeb, build_large_web, build_test_web
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -354,7 +354,7 @@ def test_revisions_are_deterministic():
 
 _DIGEST = """
 from tests.test_simweb_revise import summary
-from govcrawl.simweb import build_test_web
+from simweb import build_test_web
 web = build_test_web()
 web.revise()
 web.revise(edit=2, add=4)

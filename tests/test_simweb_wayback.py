@@ -1,4 +1,4 @@
-"""The simulated Wayback Machine (govcrawl.simweb.wayback), exercised through its HTTP proxy."""
+"""The simulated Wayback Machine (simweb.wayback), exercised through its HTTP proxy."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from urllib.parse import quote, urljoin, urlsplit
 import lxml.html
 import pytest
 
-from govcrawl.simweb import ArchiveWeb, ExpectedReport, build_archive_web, build_test_web
-from govcrawl.simweb.wayback import urlkey
+from simweb import ArchiveWeb, ExpectedReport, build_archive_web, build_test_web
+from simweb.wayback import urlkey
 
 ARCHIVE = "http://web.archive.org"
 CDX = f"{ARCHIVE}/cdx/search/cdx"

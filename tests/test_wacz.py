@@ -30,7 +30,7 @@ from warcio.timeutils import iso_date_to_timestamp
 from archive.cdxj import index_warc_dir, write_cdxj
 from archive.wacz import WaczSummary, write_wacz
 from archive.warc import Exchange, Original, RotatingWarcWriter, iter_records, read_record
-from govcrawl.simweb import SimulatedWeb
+from simweb import SimulatedWeb
 from tests.conftest import TESTS, CrawlResult
 from tests.test_replay_pywb import fetch, free_port, pywb_bin
 

@@ -15,8 +15,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import read_record
-from govcrawl.simweb import build_archive_web
-from govcrawl.simweb.server import SimulatedWeb
+from simweb import build_archive_web
+from simweb.server import SimulatedWeb
 from tests.conftest import CrawlResult, crawl, run_cli
 
 ARCHIVE = ["--archive-url", "http://web.archive.org"]

@@ -1,25 +1,34 @@
 """Parsing helpers shared by the link extractors: one lxml parse per page that never raises,
-``<base href>``, absolute URLs without fragments, normalised link texts, and the ``Link`` record."""
+``<base href>``, absolute URLs without fragments, normalised link texts, and the ``Link`` record.
+
+Which URLs are documents is decided in :mod:`govcrawl.documents.kinds`; ``is_attachment`` is
+importable from here too (the importer reads it from this module)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
-ATTACHMENT_EXTENSIONS = frozenset(
-    {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".zip", ".rar"}
-)
-# Files that are never pages worth planning (images, styles, scripts, media, archives of other kinds).
-NON_PAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".svg", ".ico", ".css", ".js", ".json",
-     ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".swf", ".7z", ".gz", ".tar", ".exe", ".apk", ".txt",
-     ".ppt", ".pptx", ".ofd", ".et", ".dps", ".xml", ".rss"}
-)  # fmt: skip
+from govcrawl.documents.kinds import NON_PAGE_EXTENSIONS, is_attachment, url_extension
+
+__all__ = [
+    "Link",
+    "absolute_url",
+    "base_url",
+    "is_attachment",
+    "is_page_url",
+    "links_from_tree",
+    "normalize_space",
+    "parse_html",
+    "row_date",
+    "to_text",
+]
+
 _SPACE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 _HREF_NOISE = re.compile(r"[\t\n\r]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -112,28 +121,6 @@ def absolute_url(href: str | None, base: str) -> str | None:
     if not separator or scheme.lower() not in ("http", "https") or not rest or rest[0] in "/?":
         return None
     return absolute
-
-
-def url_extension(url: str) -> str:
-    """Lower-case file extension of the URL path (``".pdf"``), or ``""``."""
-    try:
-        last = urlsplit(url).path.rsplit("/", 1)[-1]
-    except ValueError:
-        return ""
-    dot = last.rfind(".")
-    return last[dot:].lower() if dot > 0 else ""
-
-
-def is_attachment(url: str) -> bool:
-    """True for a document download: the path ends in .pdf/.doc/…, or a download script's query
-    names such a file (``downfile.jsp?…&filename=x.pdf``)."""
-    if url_extension(url) in ATTACHMENT_EXTENSIONS:
-        return True
-    try:
-        query = urlsplit(url).query.lower()
-    except ValueError:
-        return False
-    return any(f"{ext}&" in query + "&" for ext in ATTACHMENT_EXTENSIONS)
 
 
 def is_page_url(url: str) -> bool:

@@ -46,6 +46,8 @@ from govcrawl.discovery.titles import (
     is_report_title,
 )
 from govcrawl.discovery.traps import is_trap
+from govcrawl.documents.kinds import DOCUMENT_VERSION_MARK, is_download
+from govcrawl.report.extract import content_element
 
 logger = logging.getLogger(__name__)
 
@@ -193,17 +195,14 @@ def classify(
     return _navigation_step(link, role, hops, limits)
 
 
-_DOCUMENT_MARK = re.compile(r"[（(]\s*(?:pdf|word|docx?|wps)\s*版?\s*[)）]|\.(?:pdf|docx?|wps)$", re.I)
-
-
 def _pair_documents(steps: dict[str, Step]) -> None:
     """A list that links a report page and, next to it, the same report as a PDF/Word file
     ("…年度报告（PDF版）"): the file is that page's attachment, not a second report."""
-    pages = {canonical(_DOCUMENT_MARK.sub("", s.text)): s for s in steps.values()
+    pages = {canonical(DOCUMENT_VERSION_MARK.sub("", s.text)): s for s in steps.values()
              if s.role is Role.REPORT and not is_attachment(s.url)}
     for url, step in list(steps.items()):
         if step.role is Role.REPORT and is_attachment(url):
-            page = pages.get(canonical(_DOCUMENT_MARK.sub("", step.text)))
+            page = pages.get(canonical(DOCUMENT_VERSION_MARK.sub("", step.text)))
             if page is not None:
                 steps[url] = Step(url, Role.ATTACHMENT, step.text, 0, step.date, parent=page.url)
 
@@ -214,19 +213,11 @@ def _followable(url: str, domains: Collection[str], role: Role = Role.LIST) -> b
     return kind_ok and not is_trap(url) and (not domains or in_scope(url, domains))
 
 
-# Download scripts that serve a document without a file extension in the URL.
-_DOWNLOAD_PATH = re.compile(r"download|downfile|downloadfile|attach|fujian|getfile|filedown", re.I)
-_DOWNLOAD_TEXT = re.compile(r"附件|下载|\.(?:pdf|docx?|xlsx?|wps|et|ofd)\s*$|年度报告", re.I)
-
-
 def is_download_link(link: Link) -> bool:
     """A link to a document: by its extension, or a download script with a query whose link text
-    names a file, a download or an attachment (``download.jsp?id=4711`` "附件：2023年报.pdf")."""
-    if is_attachment(link.url):
-        return True
-    parts = urlsplit(link.url)
-    return bool(parts.query and _DOWNLOAD_PATH.search(parts.path)
-                and _DOWNLOAD_TEXT.search(link.text or link.title or ""))
+    (else title) names a file, a download or an attachment (``download.jsp?id=4711``
+    "附件：2023年报.pdf"); see :func:`govcrawl.documents.kinds.is_download`."""
+    return is_download(link.url, link.text or link.title or "")
 
 
 def attachment_steps(html: str, url: str, domains: Collection[str] = ()) -> list[Step]:
@@ -236,8 +227,6 @@ def attachment_steps(html: str, url: str, domains: Collection[str] = ()) -> list
         tree = parse_html(to_text(html))
         if tree is None:
             return []
-        from govcrawl.report.extract import content_element
-
         article = content_element(tree)
         links = links_from_tree(article if article is not None else tree, base_url(tree, url))
     except Exception:  # a report page must not stop the crawl
@@ -275,7 +264,7 @@ def _plan(
     html: str, url: str, role: Role, hops: int, domains: Collection[str], limits: Limits
 ) -> list[Step]:
     if role is Role.REPORT:
-        return []  # attachments of report pages: a later issue (see links.attachment_links)
+        return []  # a report page's documents come from attachment_steps
     text = to_text(html)
     tree = parse_html(text)
     if tree is None and not jcms.has_datastore(text):

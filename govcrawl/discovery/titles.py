@@ -10,27 +10,19 @@ core in a notice (``关于做好…年度报告…的通知``) or in news (``我
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-# Traditional → Simplified for the characters our patterns read (a few portals and old reports
-# use Traditional forms). Not a general converter: opencc is not needed for a dozen words.
-_TRADITIONAL = str.maketrans(
-    "開報資訊務縣鎮鄉區門關於發佈會辦這據業財導規劃決預統計總結點專題欄錄與實見應單廳處員為國範編製轉寫稅衛環護營歲號廣電視聞體",
-    "开报资讯务县镇乡区门关于发布会办这据业财导规划决预统计总结点专题栏录与实见应单厅处员为国范编制转写税卫环护营岁号广电视闻体",
-)
-_SPACE = re.compile(r"\s+")
+from govcrawl.documents.kinds import REPORT_EXTENSIONS, STATIC_PAGE_EXTENSIONS, extensions_pattern
+from govcrawl.text.fold import fold
 
 
 @lru_cache(maxsize=16384)
 def canonical(text: str) -> str:
-    """Fold a title for matching: NFKC (full-width digits/brackets → ASCII, ``…`` → ``...``),
-    Traditional → Simplified for our vocabulary, all whitespace removed."""
-    if not text:
-        return ""
-    folded = unicodedata.normalize("NFKC", str(text)).translate(_TRADITIONAL)
-    return _SPACE.sub("", folded)
+    """Fold a title for matching (:func:`govcrawl.text.fold.fold`): NFKC (full-width
+    digits/brackets → ASCII, ``…`` → ``...``), pinyin annotations and all whitespace removed,
+    Traditional → Simplified. Cached: the same link texts recur on every page of a portal."""
+    return fold(str(text)) if text else ""
 
 
 # A report year, as digits (1980–2049) or in Chinese numerals (二〇二二).
@@ -53,7 +45,9 @@ NEWS_BEFORE = re.compile(
 )
 
 # After the core only remarks may follow: brackets, version words, separators, a file extension.
-_FILE_EXTENSION = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|s?html?|txt)$", re.IGNORECASE)
+_FILE_EXTENSION = re.compile(
+    extensions_pattern((*REPORT_EXTENSIONS, *STATIC_PAGE_EXTENSIONS, "txt")) + "$", re.IGNORECASE
+)
 _REMARKS = re.compile(
     r"(?:[(\[【〔<「][^)\]】〕>」]{0,30}[)\]】〕>」]|更正版|修订版|修正版|更新版|全文|正文|文字版|"
     r"图文版|简版|附表|附件\d*|[-—_:：,，.。;；、·])*"

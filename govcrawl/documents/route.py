@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from govcrawl.discovery.markup import is_attachment
+from govcrawl.documents.kinds import DOCUMENT_KINDS, is_attachment
 from govcrawl.documents.sniff import document_kind, is_document_response
 
-DOCUMENT_KINDS = frozenset({"pdf", "docx", "xlsx", "xls", "doc", "wps", "zip", "image"})
+__all__ = ["DOCUMENT_KINDS", "is_document"]
 
 
 def is_document(url: str, content_type: str | None, disposition: str | None, head: bytes) -> bool:

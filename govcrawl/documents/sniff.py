@@ -10,30 +10,18 @@ import re
 import zipfile
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
+from govcrawl.documents.kinds import (
+    ARCHIVE_EXTENSIONS,
+    CONTENT_TYPES,
+    DOCUMENT_EXTENSIONS,
+    GENERIC_TYPES,
+    IMAGE_EXTENSIONS,
+    KINDS,
+    PAGE_EXTENSIONS,
+)
+
 __all__ = ["DOCUMENT_EXTENSIONS", "KINDS", "document_kind", "extension_of", "filename_of",
            "is_document_response"]
-
-KINDS = ("pdf", "docx", "xlsx", "xls", "doc", "wps", "html", "image", "zip", "unknown")
-DOCUMENT_EXTENSIONS = {
-    "pdf": "pdf", "docx": "docx", "docm": "docx", "dotx": "docx", "xlsx": "xlsx", "xlsm": "xlsx",
-    "xls": "xls", "et": "xls", "doc": "doc", "dot": "doc", "wps": "wps", "wpt": "wps",
-}
-_IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp"}
-
-_CONTENT_TYPES = {
-    "application/pdf": "pdf", "application/x-pdf": "pdf",
-    "application/msword": "doc",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.ms-excel": "xls", "application/x-xls": "xls",
-    "application/vnd.ms-works": "wps", "application/kswps": "wps", "application/wps-office.wps": "wps",
-    "application/wps-office.doc": "doc", "application/wps-office.docx": "docx",
-    "application/wps-office.xls": "xls", "application/wps-office.xlsx": "xlsx",
-    "application/zip": "zip", "application/x-zip-compressed": "zip",
-    "text/html": "html", "application/xhtml+xml": "html",
-}
-_GENERIC_TYPES = {"application/octet-stream", "application/x-download", "application/download",
-                  "application/force-download", "binary/octet-stream", "application/unknown"}
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
@@ -123,11 +111,11 @@ def _named_kind(url: str, disposition: str | None) -> str | None:
         ext = extension_of(name)
         if ext in DOCUMENT_EXTENSIONS:
             return DOCUMENT_EXTENSIONS[ext]
-        if ext in _IMAGE_EXTENSIONS:
+        if ext in IMAGE_EXTENSIONS:
             return "image"
-        if ext in ("zip", "rar", "7z"):
+        if ext in ARCHIVE_EXTENSIONS:
             return "zip"
-        if ext in ("htm", "html", "shtml", "jsp", "asp", "aspx", "php") and name is not url:
+        if ext in PAGE_EXTENSIONS and name is not url:
             return "html"
     return None
 
@@ -208,10 +196,10 @@ def document_kind(body: bytes, url: str = "", content_type: str | None = None,
     if kind:
         return kind
     mime = _mime(content_type)
-    if mime in _CONTENT_TYPES and mime not in ("application/zip", "text/html"):
+    if mime in CONTENT_TYPES and mime not in ("application/zip", "text/html"):
         # The bytes did not show the type the server claims: a body this short or odd is
         # usually an error, but a claimed Word type without OLE magic may still be RTF/text.
-        return _CONTENT_TYPES[mime] if body else "unknown"
+        return CONTENT_TYPES[mime] if body else "unknown"
     if mime.startswith("image/"):
         return "image"
     named = _named_kind(url, disposition)
@@ -228,14 +216,14 @@ def is_document_response(content_type: str | bytes | None, disposition: str | by
     if isinstance(disposition, bytes):
         disposition = disposition.decode("latin-1")
     mime = _mime(content_type)
-    if mime in _CONTENT_TYPES and _CONTENT_TYPES[mime] not in ("html", "zip"):
+    if mime in CONTENT_TYPES and CONTENT_TYPES[mime] not in ("html", "zip"):
         return True
-    if mime in ("text/html", "application/xhtml+xml"):
+    if CONTENT_TYPES.get(mime) == "html":
         return False  # an error or landing page, even at a .pdf URL
     name = filename_of(disposition)
     if disposition and disposition.strip().lower().startswith("attachment"):
         return True
-    if mime in _GENERIC_TYPES or not mime:
+    if mime in GENERIC_TYPES or not mime:
         ext = extension_of(name) or extension_of(url)
         return ext in DOCUMENT_EXTENSIONS
     return False

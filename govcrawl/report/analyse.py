@@ -13,6 +13,7 @@ from govcrawl.encoding import decode_html
 from govcrawl.report.consistency import check_consistency
 from govcrawl.report.extract import extract_report, page_text, url_date
 from govcrawl.report.fields import read_fields
+from govcrawl.report.figures import FIGURE_NAMES
 from govcrawl.report.normalize import normalize_text
 from govcrawl.report.tables import (
     ParsedTables,
@@ -24,13 +25,9 @@ from govcrawl.report.tables import (
 from govcrawl.report.textstats import text_stats
 
 STANDARD_FORMATS = ("std2019", "std2021")
-# The key figures, in the order a researcher reads them (export columns).
-STAT_KEYS = (
-    "applications_new", "applications_carried_over", "disclosed", "partially_disclosed",
-    "not_disclosed", "unable_to_provide", "not_processed", "other_handling", "handled_total",
-    "carried_forward", "reconsideration_total", "litigation_direct_total",
-    "litigation_after_reconsideration_total", "litigation_total", "proactive_disclosures", "fees",
-)
+# The key figures, in the order a researcher reads them (export columns); other code imports
+# the name from here.
+STAT_KEYS = FIGURE_NAMES
 
 
 def _has_t3(parsed: ParsedTables) -> bool:
@@ -111,28 +108,3 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None,
         flags=list(dict.fromkeys(flags)),
     )
     return record
-
-
-def record_columns(record: dict[str, Any], listed_title: str, flags: list[str]) -> dict[str, Any]:
-    """The ``reports`` columns of an analysed record (title falls back to the listed one)."""
-    fields = record.get("fields", {})
-    page_title = record.get("title")
-    title = page_title if page_title and is_report_title(page_title) else listed_title
-    published = fields.get("published")
-    return {
-        "title": title,
-        "listed_title": listed_title,
-        "year": fields.get("year"),
-        "published": date.fromisoformat(published) if published else None,
-        "issuer": fields.get("issuer"),
-        "region": fields.get("region"),
-        "admin_level": fields.get("admin_level"),
-        "agency": fields.get("agency"),
-        "format": record.get("format"),
-        "text": record.get("text", ""),
-        "raw_text": record.get("raw_text", record.get("text", "")),
-        "encoding": record.get("encoding"),
-        "meta": record.get("meta", {}),
-        "stats": record.get("stats", {}),
-        "flags": list(dict.fromkeys([*flags, *record.get("flags", [])])),
-    }

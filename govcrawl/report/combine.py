@@ -10,15 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from govcrawl.report.figures import TABLE_FIGURES
+
 # Short pages ("详见附件") give their text over to the document that holds the report.
 MIN_PAGE_TEXT = 200
 # The page's own gap flags, void once an attachment supplies the tables.
 _GAP_PREFIXES = ("t3_missing", "t4_missing", "no_handled_total", "no_applications_new")
-_TABLE_KEYS = ("applications_new", "applications_carried_over", "disclosed", "partially_disclosed",
-               "not_disclosed", "unable_to_provide", "not_processed", "other_handling",
-               "handled_total", "carried_forward", "reconsideration_total",
-               "litigation_direct_total", "litigation_after_reconsideration_total",
-               "litigation_total")
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,7 @@ def combine(page: Part, attachments: Sequence[Part]) -> Combined:
     table_part = page if page.has_tables else next((a for a in attachments if a.has_tables), None)
     source = table_part or page
     # Table figures from the part with the tables; figures stated in text from the page first.
-    stats = {k: v for k, v in source.stats.items() if k in _TABLE_KEYS}
+    stats = {k: v for k, v in source.stats.items() if k in TABLE_FIGURES}
     for part in (page, *attachments):
         for key, value in part.stats.items():
             stats.setdefault(key, value)
@@ -77,7 +74,7 @@ def combine(page: Part, attachments: Sequence[Part]) -> Combined:
             flags.extend(
                 f"page_attachment_disagree: {key} {_num(page.stats[key])} != {_num(part.stats[key])} "
                 f"({part.url})"
-                for key in _TABLE_KEYS
+                for key in TABLE_FIGURES
                 if key in page.stats and key in part.stats and page.stats[key] != part.stats[key])
     text = page.text
     longest = max(attachments, key=lambda a: len(a.text), default=None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from govcrawl.report.figures import BALANCE_IN, BALANCE_OUT, OUTCOME_FIGURES
 from govcrawl.report.tables import (
     APPLICANT_COLUMNS,
     T4_COLUMNS,
@@ -23,10 +24,12 @@ from govcrawl.report.tables import (
 
 __all__ = ["check_consistency"]
 
-_OUTCOME_GROUPS = ("disclosed", "partially_disclosed", "not_disclosed", "unable",
-                   "not_processed", "other")
-_OUTCOME_STATS = ("disclosed", "partially_disclosed", "not_disclosed", "unable_to_provide",
-                  "not_processed", "other_handling")
+# (一)…(六), as T3 rows and as key figures; their sum is (七).
+_OUTCOME_GROUPS = tuple(str(f.row) for f in OUTCOME_FIGURES)
+_OUTCOME_STATS = tuple(f.name for f in OUTCOME_FIGURES)
+# 一 + 二 = (七) + 四, as key figures and as T3 rows.
+_BALANCE_STATS = tuple(f.name for f in (*BALANCE_IN, *BALANCE_OUT))
+_BALANCE_ROWS = tuple(str(f.row) for f in (*BALANCE_IN, *BALANCE_OUT))
 _EPS = 1e-6
 
 
@@ -77,17 +80,15 @@ def check_consistency(cells: list[Cell], stats: Mapping[str, float]) -> list[str
         return t3.get((row, col)) is not None
 
     # 一 + 二 = (七) + 四, the 总计 column from the key figures, then per applicant column.
-    need = ("applications_new", "applications_carried_over", "handled_total", "carried_forward")
-    if all(k in stats for k in need):
-        a, b, h, f = (float(stats[k]) for k in need)
+    if all(k in stats for k in _BALANCE_STATS):
+        a, b, h, f = (float(stats[k]) for k in _BALANCE_STATS)
         if _differs(a + b, h + f):
             flags.append(f"t3_balance: {_fmt(a)}+{_fmt(b)} != {_fmt(h)}+{_fmt(f)}")
-    balance_rows = ("new", "carried_over", "handled_total", "carried_forward")
-    if all(r in rows for r in balance_rows):
+    if all(r in rows for r in _BALANCE_ROWS):
         for col in APPLICANT_COLUMNS:
-            if not any(printed(r, col) for r in balance_rows):
+            if not any(printed(r, col) for r in _BALANCE_ROWS):
                 continue
-            a, b, h, f = (val(r, col) for r in balance_rows)
+            a, b, h, f = (val(r, col) for r in _BALANCE_ROWS)
             if _differs(a + b, h + f):
                 flags.append(f"t3_balance[{col}]: {_fmt(a)}+{_fmt(b)} != {_fmt(h)}+{_fmt(f)}")
 

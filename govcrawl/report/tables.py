@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml import html as lxml_html
 
+from govcrawl.report.figures import FIGURES
 from govcrawl.report.grid import GridCell, grid_cells
+from govcrawl.text.fold import BLANKS, fold
 
 __all__ = [
     "Cell",
@@ -74,27 +76,10 @@ T4_COLUMN_LABELS = ("结果维持", "结果纠正", "其他结果", "尚未审�
 
 # ------------------------------------------------------------------ label folding
 
-# Traditional → Simplified for the characters of the table labels (pages run through a
-# site's 繁體 button, seed 001), so labels match without the text normaliser.
-_T2S = str.maketrans(
-    "復議總計訴訟結維糾審開處請況項條內規範發廢數現許罰強費額務業採購經濟轉辦繼續報門屬國類"
-    "過執詢關補確訪舉獲繳書實際機構單統與來產對於應據證護權險當無違會員設為級區縣鎮鄉體號紀錄"
-    "準則個穩態產請穩這進",
-    "复议总计诉讼结维纠审开处请况项条内规范发废数现许罚强费额务业采购经济转办继续报门属国类"
-    "过执询关补确访举获缴书实际机构单统与来产对于应据证护权险当无违会员设为级区县镇乡体号纪录"
-    "准则个稳态产请稳这进",
-)
-_PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
-_SPACE = re.compile(r"[\s\u00a0\u3000?\u200b\ufeff]+")
+# Labels are matched folded (govcrawl.text.fold.fold: NFKC, pinyin and blanks removed,
+# Traditional → Simplified), so pages run through a site's 繁體 button (seed 001) match
+# without the text normaliser.
 _CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _fold(text: str) -> str:
-    """Label text for matching: NFKC (full-width → ASCII), pinyin and whitespace removed,
-    Traditional characters of the labels mapped to Simplified."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _PINYIN.sub("", text)
-    return _SPACE.sub("", text).translate(_T2S)
 
 
 # ------------------------------------------------------------------ values
@@ -107,7 +92,7 @@ _NUMBER = re.compile(
 
 def parse_value(text: str) -> float | None:
     """The number a printed cell states: ``"251000元"`` → 251000, ``"减5"`` → -5, blank → None."""
-    t = _fold(text)
+    t = fold(text)
     m = _NUMBER.match(t)
     if not m:
         return None
@@ -119,13 +104,13 @@ def parse_value(text: str) -> float | None:
 
 
 def _value_like(text: str) -> bool:
-    t = _fold(text)
+    t = fold(text)
     return t in _BLANKS or _NUMBER.match(t) is not None
 
 
 def _clean_text(text: str) -> str:
     """The printed value, whitespace-collapsed (&nbsp; alone becomes "")."""
-    return _SPACE.sub(" ", text).strip()
+    return BLANKS.sub(" ", text).strip()
 
 
 # ------------------------------------------------------------------ row labels
@@ -220,7 +205,7 @@ _2021_OTHER_ROWS = frozenset({"other.overdue_correction", "other.unpaid_fees", "
 
 def classify_t3(label: str) -> str | None:
     """Canonical T3 row key of a printed row label (folded), or None."""
-    f = _fold(label)
+    f = fold(label)
     if not f:
         return None
     for pat, key in _T3_RULES:
@@ -230,7 +215,7 @@ def classify_t3(label: str) -> str | None:
 
 
 def _t2_row(label: str) -> str | None:
-    f = re.sub(r"^[\d.、()]+", "", _fold(label))
+    f = re.sub(r"^[\d.、()]+", "", fold(label))
     for pat, key in _T2_ROWS:
         if pat.match(f):
             return key
@@ -238,7 +223,7 @@ def _t2_row(label: str) -> str | None:
 
 
 def _t2_column(label: str, i: int) -> str:
-    f = _fold(label)
+    f = fold(label)
     for pat, key in _T2_COLUMNS:
         if pat.search(f):
             return key
@@ -341,7 +326,7 @@ def parse_tables_html(html: str) -> ParsedTables:
     for row in rows:
         cells = _logical(row)
         texts = [c.text for _, c in cells]
-        folded = [_fold(t) for t in texts]
+        folded = [fold(t) for t in texts]
         joined = "".join(folded)
         if not joined and state != "t4":  # an all-blank row can only be T4's (no labels)
             continue
@@ -362,7 +347,7 @@ def parse_tables_html(html: str) -> ParsedTables:
                 state = "t3"
             if "自然人" in folded and "商业企业" in folded:
                 pos = [row_i for row_i, _ in enumerate(row)]
-                names = [_fold(c.text) for c in row]
+                names = [fold(c.text) for c in row]
                 found = []
                 for want in T3_COLUMN_LABELS:
                     hits = [p for p in pos if names[p] == want]
@@ -436,7 +421,7 @@ def parse_tables_html(html: str) -> ParsedTables:
     if state == "t4" and not b.t4_done:
         b.flags.append("t4_unparsed: no row of 15 values under the 复议/诉讼 header")
     has_t3 = bool(b.t3_rows)
-    if not has_t3 and (b.t2_seen or b.t4_done or "收到和处理政府信息公开申请" in _fold(
+    if not has_t3 and (b.t2_seen or b.t4_done or "收到和处理政府信息公开申请" in fold(
             root.text_content()[:200000])):
         b.flags.append("t3_missing")
     if not b.t4_done and (has_t3 or b.t2_seen) and not any(f.startswith("t4_") for f in b.flags):
@@ -525,12 +510,12 @@ def _text_t2(b: _Builder, toks: list[tuple[str, str]], start: int, end: int, fmt
     i = start
     while i < end:
         kind, tok = toks[i]
-        if kind == "t" and _fold(tok).startswith("信息内容"):
+        if kind == "t" and fold(tok).startswith("信息内容"):
             header = []
             words = tok.split()[1:]
             j = i + 1
             while j < end and toks[j][0] == "t" and _t2_row(toks[j][1]) is None \
-                    and "第二十条" not in _fold(toks[j][1]):
+                    and "第二十条" not in fold(toks[j][1]):
                 words.extend(toks[j][1].split())
                 j += 1
             header = words
@@ -585,7 +570,7 @@ def parse_tables_text(text: str) -> ParsedTables:
     if not text:
         return ParsedTables()
     toks = _tokens(text)
-    ftoks = [_fold(t) if k == "t" else "" for k, t in toks]
+    ftoks = [fold(t) if k == "t" else "" for k, t in toks]
     start = next((i for i, (k, t) in enumerate(toks) if k == "t" and classify_t3(t) == "new"
                   and ("本年新收" in ftoks[i] or "新收" in ftoks[i])), None)
     t4_from = start if start is not None else 0
@@ -659,17 +644,9 @@ def group_total(idx: dict[tuple[str, str, str], Cell], group: str) -> float | No
     return sum(vals) if vals else None
 
 
-_STAT_ROWS = (
-    ("applications_new", "new"), ("applications_carried_over", "carried_over"),
-    ("disclosed", "disclosed"), ("partially_disclosed", "partially_disclosed"),
-    ("not_disclosed", "not_disclosed"), ("unable_to_provide", "unable"),
-    ("not_processed", "not_processed"), ("other_handling", "other"),
-    ("handled_total", "handled_total"), ("carried_forward", "carried_forward"),
-)
-
-
 def key_stats(cells: list[Cell]) -> dict[str, int | float]:
-    """Key figures from the cells, absent when the table does not state them.
+    """Key figures from the cells, absent when the table does not state them (the table
+    figures of :mod:`govcrawl.report.figures`, in its order).
 
     A row's figure is its printed 总计; where the 总计 cell is blank (Shanghai 2019 leaves it
     blank on detail rows) it is the sum of the applicant columns (blanks count 0) — the cell
@@ -678,22 +655,17 @@ def key_stats(cells: list[Cell]) -> dict[str, int | float]:
     ``litigation_total`` needs both litigation totals. Values are never corrected."""
     idx = _index(cells)
     out: dict[str, int | float] = {}
-    for name, row in _STAT_ROWS:
-        if row in ("not_disclosed", "unable", "not_processed", "other"):
-            v = group_total(idx, row)
-        else:
-            v = row_total(idx, "T3", row)
+    for figure in FIGURES:
+        if figure.parts:
+            if all(part in out for part in figure.parts):
+                out[figure.name] = _num(sum(out[part] for part in figure.parts))
+            continue
+        if figure.table is None or figure.row is None:
+            continue
+        v = (group_total(idx, figure.row) if figure.group
+             else row_total(idx, figure.table, figure.row))
         if v is not None:
-            out[name] = _num(v)
-    for name, row in (("reconsideration_total", "reconsideration"),
-                      ("litigation_direct_total", "litigation_direct"),
-                      ("litigation_after_reconsideration_total", "litigation_after_reconsideration")):
-        v = row_total(idx, "T4", row)
-        if v is not None:
-            out[name] = _num(v)
-    if "litigation_direct_total" in out and "litigation_after_reconsideration_total" in out:
-        out["litigation_total"] = _num(out["litigation_direct_total"]
-                                       + out["litigation_after_reconsideration_total"])
+            out[figure.name] = _num(v)
     return out
 
 
@@ -738,7 +710,7 @@ def detect_format(parsed: ParsedTables, year: int | None, text: str = "") -> str
         return "std2019"
     standard = bool(cells) or parsed.format in ("std2019", "std2021")
     if not standard and text:
-        f = _fold(text[:200000])
+        f = fold(text[:200000])
         if any(x in f for x in ("本年制发件数", "现行有效件数", "逾期不补正")):
             return "std2021"
         if any(x in f for x in ("本年新制作数量", "对外公开总数量", "上一年项目数量")):

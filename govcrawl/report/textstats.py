@@ -17,12 +17,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["STAT_KEYS", "StatSpan", "parse_number", "text_stats", "text_stats_spans"]
+from govcrawl.report.figures import TEXT_FIGURES
 
-STAT_KEYS = (
-    "applications_new", "disclosed", "partially_disclosed", "not_disclosed",
-    "reconsideration_total", "litigation_total", "proactive_disclosures", "fees",
-)
+__all__ = ["TEXT_FIGURES", "StatSpan", "parse_number", "text_stats", "text_stats_spans"]
 
 
 @dataclass(frozen=True)
@@ -294,11 +291,11 @@ def text_stats_spans(text: str) -> dict[str, StatSpan]:
     for rank, span in _candidates(text or ""):
         if span.key not in best or rank < best[span.key][0]:
             best[span.key] = (rank, span)
-    return {key: best[key][1] for key in STAT_KEYS if key in best}
+    return {key: best[key][1] for key in TEXT_FIGURES if key in best}
 
 
 def text_stats(text: str) -> dict[str, int | float]:
-    """The key figures the free text states (``applications_new``, ``disclosed``,
-    ``partially_disclosed``, ``not_disclosed``, ``reconsideration_total``,
+    """The key figures the free text states (``TEXT_FIGURES``: ``applications_new``,
+    ``disclosed``, ``partially_disclosed``, ``not_disclosed``, ``reconsideration_total``,
     ``litigation_total``, ``proactive_disclosures``, ``fees``); absent when not stated."""
     return {key: span.value for key, span in text_stats_spans(text).items()}

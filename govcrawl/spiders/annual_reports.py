@@ -7,14 +7,14 @@ saved pages); archiving and extraction happen in the middleware and the pipeline
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -22,8 +22,10 @@ from twisted.python.failure import Failure
 
 from archive import db
 from govcrawl.antibot import detect_wall
+from govcrawl.config import CrawlConfig
 from govcrawl.discovery.plan import Limits, Role, Step, attachment_steps, plan
 from govcrawl.discovery.scope import in_scope, registered_domain
+from govcrawl.documents.kinds import MAY_LINK_DOCUMENTS
 from govcrawl.documents.route import is_document
 from govcrawl.encoding import decode_html
 from govcrawl.extensions import ArchiveExtension
@@ -37,8 +39,7 @@ PRIORITY = {Role.ATTACHMENT: 35, Role.REPORT: 30, Role.LIST: 20, Role.COLUMN: 20
             Role.SECTION: 10, Role.HOME: 0}
 HTML_TYPES = (b"text/html", b"application/xhtml", b"text/xml", b"application/xml")
 # Cheap test before parsing a report page for its attachments (bytes: any page encoding).
-_MAY_LINK_DOCUMENTS = re.compile(
-    rb"\.(?:pdf|docx?|xlsx?|wps|zip|rar)\b|download|downfile|attach|fujian", re.I)
+_MAY_LINK_DOCUMENTS = MAY_LINK_DOCUMENTS  # derived from the one list of document kinds
 
 
 
@@ -61,23 +62,32 @@ class AnnualReportsSpider(Spider):
         self.domains = {site.url: registered_domain(site.url) for site in self.site_list}
         # Scrapy's OffsiteMiddleware enforces the same scope once more, at the downloader.
         self.allowed_domains = sorted(set(self.domains.values()))
-        self.wayback = False
         self.requests_per_site: Counter[str] = Counter()
         self.over_budget: set[str] = set()
-        self.early_stop = True
+        # Recorded on the crawl_runs row (with the run mode) however the crawl was started.
+        self.arguments: dict[str, str | None] = {"sites": sites, "site": site}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        # Scrapy makes the spider before anything else of the crawl: incoherent settings stop it
+        # here, with CrawlConfig's one-line ConfigError, before the archive is touched.
+        config = CrawlConfig.of(crawler)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._configure(config)
+        return spider
+
+    def _configure(self, config: CrawlConfig) -> None:
+        self.config = config
+        self.limits: Limits = config.limits
+        self.wayback = config.wayback
+        self.early_stop = config.early_stop
+        if config.wayback:  # the archive is where every request goes
+            archive_host = urlsplit(config.archive_url).hostname or ""
+            self.allowed_domains = sorted({*self.allowed_domains, archive_host})
 
     @property
     def archive(self) -> ArchiveExtension:
         return ArchiveExtension.of(self.crawler)
-
-    def _limits(self) -> Limits:
-        s = self.crawler.settings
-        return Limits(
-            max_section_hops=s.getint("GOVCRAWL_MAX_SECTION_HOPS"),
-            max_unit_hops=s.getint("GOVCRAWL_MAX_UNIT_HOPS"),
-            max_list_pages=s.getint("GOVCRAWL_MAX_LIST_PAGES"),
-            max_column_hops=s.getint("GOVCRAWL_MAX_COLUMN_HOPS"),
-        )
 
     async def start(self) -> AsyncIterator[Request]:
         for error in self.site_errors:
@@ -85,13 +95,6 @@ class AnnualReportsSpider(Spider):
             self.archive.problem("site_list", str(error))
         if not self.site_list:
             self.logger.error("No usable site: give sites=FILE.csv or site=URL")
-        self.limits = self._limits()
-        settings = self.crawler.settings
-        self.wayback = settings.getbool("GOVCRAWL_WAYBACK")
-        if self.wayback:  # the archive is where every request goes
-            archive_host = urlsplit(settings.get("GOVCRAWL_ARCHIVE_URL")).hostname or ""
-            self.allowed_domains = sorted({*self.allowed_domains, archive_host})
-        self.early_stop = settings.getbool("GOVCRAWL_EARLY_STOP") and not settings.getbool("GOVCRAWL_FULL")
         for site in self.site_list:
             row = db.upsert_site(self.archive.session, name=site.name, url=site.url,
                                  domain=self.domains[site.url], admin_level=site.level,
@@ -105,10 +108,8 @@ class AnnualReportsSpider(Spider):
     def _cdx_request(self, site: Site) -> Request:
         """Ask the archive's CDX API for the site's captured report columns and reports that no
         archived page links to any more."""
-        s = self.crawler.settings
-        url = cdx_query_url(s.get("GOVCRAWL_ARCHIVE_URL"), self.domains[site.url],
-                            s.getint("GOVCRAWL_WAYBACK_FROM") or None,
-                            s.getint("GOVCRAWL_WAYBACK_TO") or None)
+        url = cdx_query_url(self.config.archive_url, self.domains[site.url],
+                            self.config.wayback_from, self.config.wayback_to)
         return Request(url, callback=self.parse_cdx, errback=self.on_error, priority=PRIORITY[Role.HOME],
                        meta={"site_url": site.url})
 
@@ -122,9 +123,16 @@ class AnnualReportsSpider(Spider):
             self.archive.problem("cdx_error", f"unreadable CDX answer: {exc}", url=response.url)
             return
         fields, *captures = rows or [[]]
+        if not isinstance(fields, list):
+            self.archive.problem("cdx_error", "unreadable CDX answer: no field list", url=response.url)
+            return
+        malformed = 0
         for row in captures:
-            capture = dict(zip(fields, row, strict=False))
-            original = capture.get("original", "")
+            capture = dict(zip(fields, row, strict=False)) if isinstance(row, list) else {}
+            original = capture.get("original")
+            if not isinstance(original, str):
+                malformed += 1
+                continue
             kind = report_candidate(original)
             if kind is None or not in_scope(original, (self.domains[site.url],)):
                 continue
@@ -132,7 +140,11 @@ class AnnualReportsSpider(Spider):
                 return
             role = Role.REPORT if kind == "report" else Role.COLUMN
             step = Step(url=original, role=role, text="", hops=0 if role is Role.REPORT else 1)
-            yield self._request(site, step, wayback_ts=capture.get("timestamp", ""))
+            timestamp = capture.get("timestamp")
+            yield self._request(site, step, wayback_ts=timestamp if isinstance(timestamp, str) else "")
+        if malformed:
+            self.archive.problem("cdx_error", f"{malformed} CDX rows without an original URL skipped",
+                                 url=response.url)
 
     def _request(self, site: Site, step: Step, **meta: Any) -> Request:
         callback = {Role.REPORT: self.parse_report,
@@ -147,7 +159,7 @@ class AnnualReportsSpider(Spider):
         )
 
     def _budget_left(self, site: Site) -> bool:
-        budget = self.crawler.settings.getint("GOVCRAWL_MAX_REQUESTS_PER_SITE")
+        budget = self.config.max_requests_per_site
         if self.requests_per_site[site.url] < budget:
             self.requests_per_site[site.url] += 1
             return True
@@ -165,7 +177,7 @@ class AnnualReportsSpider(Spider):
         self.archive.problem("antibot_challenge",
                              f"{wall} challenge (HTTP {response.status}) instead of the page; not parsed",
                              url=response.url)
-        slow_down_host(self.crawler, response.request, self.crawler.settings.getfloat("GOVCRAWL_WALL_DELAY"))
+        slow_down_host(self.crawler, response.request, self.config.wall_delay)
         return True
 
     def parse_page(self, response: Response) -> Iterator[Request]:
@@ -210,7 +222,7 @@ class AnnualReportsSpider(Spider):
         document = is_document(response.url, content_type, disposition, response.body)
         capture_id = response.meta.get("capture_id")
         replayed = "unchanged" in response.flags or "from_archive" in response.flags
-        if replayed and capture_id and self.archive.stored_reports.get(response.url) == capture_id:
+        if replayed and self.archive.history.report_unchanged(response.url, capture_id):
             yield ReportSeen(url=response.url, capture_id=capture_id, fetched_at=_seen_at(response))
         else:
             yield ReportPage(
@@ -247,7 +259,7 @@ class AnnualReportsSpider(Spider):
         capture_id = response.meta.get("capture_id")
         replayed = "unchanged" in response.flags or "from_archive" in response.flags
         key = (response.meta["report_url"], response.url)
-        if replayed and capture_id and self.archive.stored_attachments.get(key) == capture_id:
+        if replayed and self.archive.history.attachment_unchanged(*key, capture_id):
             return  # unchanged and already read
         yield AttachmentDoc(
             url=response.url,

@@ -42,7 +42,7 @@ class ExpectedReport:
     text and tables are — ``"page"``, ``"attachment"``, or ``"page+attachment"`` (both
     needed, or both complete and to be compared).
     ``archived_at`` (not part of equality): for a report served by a simulated web archive
-    (:mod:`govcrawl.simweb.wayback`), the time (UTC) of the capture the crawler should
+    (:mod:`simweb.wayback`), the time (UTC) of the capture the crawler should
     record; ``None`` for a report crawled live.
     """
 

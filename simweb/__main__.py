@@ -1,4 +1,4 @@
-"""Serve a simulated web in the foreground: ``python -m govcrawl.simweb [--port P] [--web test]``."""
+"""Serve a simulated web in the foreground: ``python -m simweb [--port P] [--web test]``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .portals import build_demo_web, build_large_web, build_test_web
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m govcrawl.simweb", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m simweb", description=__doc__)
     ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: ephemeral)")
     ap.add_argument("--web", choices=["test", "demo", "large"], default="test")
     ap.add_argument("--sites-csv", metavar="PATH", help="also write the site list as CSV")

@@ -1,7 +1,7 @@
 """CMS styles of the simulated portals: page layouts, URL schemes, list pagination, traps.
 
 Each style class takes a :class:`SiteConfig` (what to publish) and registers prebuilt pages and
-ground truth on a :class:`~govcrawl.simweb.server.SimulatedWeb`.
+ground truth on a :class:`~simweb.server.SimulatedWeb`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A simulated gov.cn web served through a local HTTP proxy, with ground truth.
 
->>> from govcrawl.simweb import build_test_web
+>>> from simweb import build_test_web
 >>> with build_test_web() as web:          # doctest: +SKIP
 ...     os.environ["http_proxy"] = web.proxy_url
 """

@@ -61,7 +61,7 @@ SEED_FILES = {
 @cache
 def seed_text(n: int) -> str:
     """The text of real report seed ``n`` (0–4) as bundled in ``simweb/texts``."""
-    return resources.files("govcrawl.simweb").joinpath("texts", SEED_FILES[n]).read_text("utf-8")
+    return resources.files("simweb").joinpath("texts", SEED_FILES[n]).read_text("utf-8")
 
 
 def seed_html(n: int) -> str:

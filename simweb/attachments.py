@@ -1,7 +1,7 @@
 """Reports published as attachments: documents rendered from generated reports, the real
 洪泽区 2023 sample, and the page bodies that link them.
 
-Rendering goes through :mod:`govcrawl.simweb.documents`; here the results are made
+Rendering goes through :mod:`simweb.documents`; here the results are made
 deterministic (fixed PDF dates and ids, fixed ZIP member times and OOXML core dates: the same
 build gives the same bytes, so the same ETags) and cached per process (the writers take a
 while, and tests build the test web many times).
@@ -46,7 +46,7 @@ _Frozen = tuple[tuple[tuple[Cell, ...], ...], ...]
 
 def sample_document(name: str) -> bytes:
     """A real document bundled in ``simweb/documents_data`` (package data)."""
-    return resources.files("govcrawl.simweb").joinpath("documents_data", name).read_bytes()
+    return resources.files("simweb").joinpath("documents_data", name).read_bytes()
 
 
 def pdf_document(

@@ -3,7 +3,7 @@ captures of them at earlier dates, for testing "time-travel" crawls of the past.
 
 :func:`build_archive_web` builds two portals of the test web as they are live today — 沧源
 (TRS, ``www.cangyuan.gov.cn``) and 景县 (plain ASP, GBK, ``www.jingxian.gov.cn``), byte for
-byte as :func:`~govcrawl.simweb.build_test_web` serves them — and the virtual host
+byte as :func:`~simweb.build_test_web` serves them — and the virtual host
 ``web.archive.org`` with captures of both portals made by two earlier crawls each (June 2019
 and March 2021), rendered by the same site builders from the reports published by then plus
 reports the rebuilt live sites no longer have.

@@ -106,7 +106,7 @@ class SimulatedWeb:
     def revise(self, edit: int = 3, add: int = 3) -> Revision:
         """Revise the web in place (it may be serving): edit ``edit`` published reports and
         publish ``add`` new ones, touching no other page. Deterministic; each call makes a
-        further revision. See :class:`~govcrawl.simweb.revise.Reviser`."""
+        further revision. See :class:`~simweb.revise.Reviser`."""
         if self.reviser is None:
             raise RuntimeError(f"simulated web {self.name!r} was not built revisable")
         return self.reviser.revise(edit=edit, add=add)

@@ -1,0 +1,245 @@
+"""The one place an analysis and its capture become rows: captures, reports, versions, cells,
+attachments. The crawl's store pipeline, ``govcrawl import`` and ``govcrawl reparse`` all call
+it, so they store a report the same way (they used to have a copy each, and the copies drifted:
+only one cut header values to their columns, each meant something else by "has attachments").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import String, Table, select
+from sqlalchemy.orm import Session
+
+from archive import db
+from archive.models import Attachment, Capture, Report
+from archive.reports import apply_combined
+from govcrawl.analysis.result import Analysis
+
+
+def fit(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every string cut to its column's length.
+
+    Servers and third-party WARCs send headers (ETag, Content-Type, Last-Modified …) of any
+    length; PostgreSQL refuses a value longer than its column, and one refused row fails the
+    whole batch it is in."""
+    fitted = dict(values)
+    for name, value in values.items():
+        column = table.columns.get(name)
+        if isinstance(value, str) and column is not None and isinstance(column.type, String):
+            length = column.type.length
+            if length is not None and len(value) > length:
+                fitted[name] = value[:length]
+    return fitted
+
+
+@dataclass(frozen=True)
+class CaptureRow:
+    """One ``captures`` row: an archived response or revisit record and where it lies."""
+
+    id: str
+    url: str
+    status: int | None
+    fetched_at: datetime | None
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    method: str = "GET"
+    content_type: str | None = None
+    payload_digest: str | None = None
+    record_type: str = "response"
+    etag: str | None = None
+    last_modified: str | None = None
+    source: str = "live"  # live | wayback | import
+    truncated: str | None = None  # WARC-Truncated reason
+    refers_to: str | None = None  # a revisit's original record
+    last_seen_at: datetime | None = None
+    archived_at: datetime | None = None  # capture time of a web archive's or imported copy
+    archive_url: str | None = None
+    run_id: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The row as column values, each fitted to its column."""
+        values = asdict(self)
+        if values["last_seen_at"] is None:
+            values["last_seen_at"] = self.fetched_at
+        return fit(Capture.__table__, values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """How a report's content was obtained: its capture and when it was as stored."""
+
+    url: str
+    capture_id: str | None
+    fetched_at: datetime
+    payload_digest: str | None = None
+    source: str = "live"
+    content_type: str | None = None
+
+
+class ReportStore:
+    """Turns analyses plus their captures into rows, in one session.
+
+    ``versions_per_run``: the crawl completes one version from a page and its attachment within
+    a run; an import keeps two captures of a URL as two versions whenever their texts differ.
+    ``keep_listed_title``: an import knows no list, so an existing report keeps the title its
+    list gave it."""
+
+    def __init__(self, session: Session, run_id: int | None, *, versions_per_run: bool = True,
+                 keep_listed_title: bool = False) -> None:
+        self.session = session
+        self.run_id = run_id
+        self.versions_per_run = versions_per_run
+        self.keep_listed_title = keep_listed_title
+        self.known: dict[str, Report] = {}
+        self.load()
+
+    def load(self) -> None:
+        """(Re)read what is stored: after a rollback the caches may name rows that are gone."""
+        self.known.clear()
+        self.stored_urls: set[str] = set(self.session.scalars(select(Report.url)))
+        # A report "has attachments" when a document other than itself is attached; an
+        # attachment-only report's own document row does not count.
+        self.with_attachments: set[str] = set(self.session.scalars(
+            select(Attachment.report_url).where(Attachment.url != Attachment.report_url)
+            .distinct()))
+
+    def report(self, url: str) -> Report | None:
+        report = self.known.get(url)
+        if report is None and url in self.stored_urls:
+            with self.session.no_autoflush:
+                report = self.session.scalar(select(Report).where(Report.url == url))
+            if report is not None:
+                self.known[url] = report
+        return report
+
+    def add_capture(self, row: CaptureRow) -> None:
+        """Insert one capture row now (the crawl batches its rows itself)."""
+        self.session.add(Capture(**row.values()))
+        self.session.flush()  # before the report and version rows that refer to it
+
+    # -- reports ----------------------------------------------------------------------------------
+    def store_page(self, seen: Seen, analysis: Analysis, *, listed_title: str,
+                   listed_date: str | None = None, site_id: int | None = None,
+                   flags: list[str] | None = None, document: bool = False) -> str:
+        """Store a report page (or a document that is the report); returns "new", "changed",
+        "same", or "past" (an archive's copy older than what is stored, kept as a version)."""
+        flags = flags or []
+        report = self.report(seen.url)
+        if self.keep_listed_title and report is not None and report.listed_title:
+            listed_title = report.listed_title
+        values = analysis.columns(listed_title, flags)
+        values["capture_id"] = seen.capture_id
+        if listed_date is not None:  # None: not known here (import), keep what is stored
+            values["listed_date"] = date.fromisoformat(listed_date) if listed_date else None
+        if site_id is not None or report is None:
+            values["site_id"] = site_id
+        attached = seen.url in self.with_attachments
+        # The page's own analysis is kept apart only when attachments are combined with it.
+        values["page_part"] = analysis.part(seen.url, flags).to_dict() if attached else None
+        if (report is not None and seen.source != "live"
+                and seen.fetched_at < db.aware(report.last_seen)):
+            # An archive's older copy must not roll back a newer crawl: a version of its time.
+            db.baseline_version(report)
+            return db.note_past_version(report, text=values["text"] or "",
+                                        capture_id=seen.capture_id,
+                                        payload_digest=seen.payload_digest,
+                                        seen_at=seen.fetched_at, run_id=self.run_id)
+        report, _ = db.upsert_report(self.session, seen.url, values, seen.fetched_at,
+                                     known=self.known, stored_urls=self.stored_urls)
+        self.stored_urls.add(seen.url)
+        if document:
+            self._attachment_row(seen.url, seen, analysis, values["listed_title"], flags)
+        if attached:
+            apply_combined(self.session, report)
+        else:
+            db.set_cells(self.session, report, analysis.cells)
+        return self._version(report, seen)
+
+    def store_attachment(self, report_url: str, seen: Seen, analysis: Analysis, *,
+                         link_text: str, flags: list[str] | None = None) -> str:
+        """Store a report page's document and recombine the report; returns
+        "attachment_waiting" while the page is not stored yet (it combines when it arrives),
+        else "attachment_" + the version outcome."""
+        self._attachment_row(report_url, seen, analysis, link_text, flags or [])
+        self.with_attachments.add(report_url)
+        report = self.report(report_url)
+        if report is None:
+            return "attachment_waiting"
+        apply_combined(self.session, report)
+        return "attachment_" + db.note_version(
+            report, text=report.text or "", capture_id=report.capture_id, payload_digest=None,
+            seen_at=seen.fetched_at, run_id=self.run_id)
+
+    def seen_again(self, url: str, fetched_at: datetime) -> None:
+        """The report was fetched again, unchanged: only its last-seen times move (forward:
+        an archive's copy seen "again" is older than what we saw)."""
+        report = self.report(url)
+        if report is None:
+            return
+        report.last_seen = max(db.aware(report.last_seen), fetched_at)
+        if report.versions:
+            latest = report.versions[-1]
+            latest.last_seen_at = max(db.aware(latest.last_seen_at), fetched_at)
+
+    # -- reparse ----------------------------------------------------------------------------------
+    def reanalysed_report(self, report: Report, analysis: Analysis, flags: list[str]) -> None:
+        """A stored report analysed again from its capture; times and versions stay."""
+        columns = analysis.columns(report.listed_title or "", flags)
+        attached = report.url in self.with_attachments
+        columns["page_part"] = analysis.part(report.url, flags).to_dict() if attached else None
+        db.update_report(report, columns)
+        if analysis.document is not None:
+            for attachment in report.attachments:
+                if attachment.url == report.url:  # an attachment-only report's own document
+                    self._document_columns(attachment, analysis, columns["flags"])
+        if attached:
+            apply_combined(self.session, report)
+        else:
+            db.set_cells(self.session, report, analysis.cells)
+
+    def reanalysed_attachment(self, attachment: Attachment, analysis: Analysis,
+                              flags: list[str]) -> None:
+        part = analysis.part(attachment.url, flags)
+        self._document_columns(attachment, analysis, part.flags)
+        attachment.part = _part_columns(part.to_dict())
+
+    # -- shared steps -----------------------------------------------------------------------------
+    def _version(self, report: Report, seen: Seen) -> str:
+        if self.versions_per_run:
+            return db.note_version(report, text=report.text or "", capture_id=seen.capture_id,
+                                   payload_digest=seen.payload_digest, seen_at=seen.fetched_at,
+                                   run_id=self.run_id)
+        outcome = db.note_version(report, text=report.text or "", capture_id=seen.capture_id,
+                                  payload_digest=seen.payload_digest, seen_at=seen.fetched_at,
+                                  run_id=None)
+        if outcome != "same":
+            report.versions[-1].run_id = self.run_id
+        return outcome
+
+    def _attachment_row(self, report_url: str, seen: Seen, analysis: Analysis, link_text: str,
+                        flags: list[str]) -> Attachment:
+        part = analysis.part(seen.url, flags)
+        document = analysis.document
+        return db.upsert_attachment(self.session, report_url, seen.url, {
+            "link_text": link_text or None, "capture_id": seen.capture_id,
+            "content_type": seen.content_type,
+            "kind": document.kind if document else None,
+            "pages": document.pages if document else None,
+            "flags": part.flags, "part": _part_columns(part.to_dict())}, seen.fetched_at)
+
+    @staticmethod
+    def _document_columns(attachment: Attachment, analysis: Analysis, flags: list[str]) -> None:
+        document = analysis.document
+        attachment.kind = document.kind if document else None
+        attachment.pages = document.pages if document else None
+        attachment.flags = flags
+
+
+def _part_columns(part: dict[str, Any]) -> dict[str, Any]:
+    # An attachment row keeps its flags in their own column.
+    part.pop("flags", None)
+    return part

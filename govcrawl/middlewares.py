@@ -26,6 +26,16 @@ from archive.priors import PriorCapture, stored_response
 from archive.warc import Exchange
 from govcrawl.config import CrawlConfig
 from govcrawl.extensions import ArchiveExtension
+from govcrawl.meta import (
+    CAPTURE_KEY,
+    DATALOSS,
+    FROM_ARCHIVE,
+    IDENTICAL_PAYLOAD,
+    NOT_MODIFIED,
+    STEP_KEY,
+    UNCHANGED,
+    CaptureMeta,
+)
 from govcrawl.wayback import (
     archive_request_url,
     capture_time,
@@ -61,7 +71,7 @@ def exchange_of(request: Request, response: Response) -> Exchange:
         body=response.body,
         fetched_at=datetime.now(UTC),
         ip_address=str(response.ip_address) if response.ip_address else None,
-        truncated="disconnect" if "dataloss" in response.flags else None,
+        truncated="disconnect" if DATALOSS in response.flags else None,
     )
 
 
@@ -69,7 +79,7 @@ class WarcCaptureMiddleware:
     """Archives every exchange (robots.txt, each redirect hop, every page) as it was received.
 
     Placed next to the downloader, it runs before decompression and redirect handling. The id of
-    the capture holding the page's payload goes to ``request.meta["capture_id"]`` for the
+    the capture holding the page's payload goes to the request's ``CaptureMeta`` for the
     pipelines; a payload identical to the URL's last capture is archived as a revisit record and
     the response flagged ``unchanged``. Responses replayed from the archive are not archived again.
     """
@@ -82,10 +92,11 @@ class WarcCaptureMiddleware:
         return cls(ArchiveExtension.of(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if "from_archive" in response.flags:
+        if FROM_ARCHIVE in response.flags:
             return response
+        capture = CaptureMeta.of(request)
         exchange, source, archive_url = exchange_of(request, response), "live", None
-        if request.meta.get("wayback"):
+        if capture.wayback:
             exchange, archive_url = self._from_web_archive(exchange, response)
             source = "wayback"
         try:
@@ -93,17 +104,17 @@ class WarcCaptureMiddleware:
         except OSError as exc:  # disk full, permissions: say what and where, keep crawling
             self.archive.problem("warc_write_error", str(exc), url=response.url)
             return response
-        request.meta["capture_id"] = captured.id
-        request.meta["payload_digest"] = captured.payload_digest
+        capture.capture_id = captured.id
+        capture.payload_digest = captured.payload_digest
         if captured.revisit:
-            request.meta["revisit_id"] = captured.id
-            # Under the URL the capture was written under (a web archive's copy: the original's).
+            # The record holding the payload: the original the revisit refers to, found under
+            # the URL the capture was written under (a web archive's copy: the original's).
             prior = self.archive.priors.get(exchange.url)
             if prior is not None and prior.original is not None:
-                request.meta["capture_id"] = prior.original.record_id
+                capture.capture_id = prior.original.record_id
             if response.status == 200:
-                response.flags.extend(["unchanged", "identical_payload"])
-        if "dataloss" in response.flags:
+                response.flags.extend([UNCHANGED, IDENTICAL_PAYLOAD])
+        if DATALOSS in response.flags:
             self.archive.problem("truncated", "body shorter than announced; archived as WARC-Truncated",
                                  url=response.url)
         return response
@@ -152,7 +163,7 @@ class ConditionalRequestMiddleware:
         return cls(ArchiveExtension.of(crawler))
 
     def process_request(self, request: Request) -> None:
-        if request.method != "GET" or request.meta.get("no_conditional"):
+        if request.method != "GET" or CaptureMeta.of(request).no_conditional:
             return
         prior = self.archive.priors.get(request.url)
         if prior is None or prior.original is None or not (prior.etag or prior.last_modified):
@@ -161,14 +172,15 @@ class ConditionalRequestMiddleware:
             request.headers[b"If-None-Match"] = prior.etag
         if prior.last_modified:
             request.headers[b"If-Modified-Since"] = prior.last_modified
-        request.meta["conditional"] = True
+        CaptureMeta.of(request).conditional = True
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if response.status != 304 or not request.meta.get("conditional"):
+        capture = CaptureMeta.peek(request)
+        if response.status != 304 or capture is None or not capture.conditional:
             return response
         prior = self.archive.priors[request.url]
         try:
-            return archived_response(request, prior, ["unchanged", "not_modified"])
+            return archived_response(request, prior, [UNCHANGED, NOT_MODIFIED])
         except (OSError, ValueError) as exc:
             # The archived copy is gone or unreadable: fetch the page whole this time.
             self.archive.problem("archive_read_error", f"{exc}; fetching again without validators",
@@ -176,8 +188,8 @@ class ConditionalRequestMiddleware:
             headers = request.headers.copy()
             for name in _VALIDATOR_HEADERS:
                 headers.pop(name, None)
-            return request.replace(headers=headers, dont_filter=True,
-                                   meta={**request.meta, "no_conditional": True, "conditional": False})
+            return request.replace(headers=headers, dont_filter=True, meta={
+                **request.meta, CAPTURE_KEY: capture.copy(no_conditional=True, conditional=False)})
 
 
 class WaybackMiddleware:
@@ -202,19 +214,21 @@ class WaybackMiddleware:
     def process_request(self, request: Request) -> Request | None:
         if urlsplit(request.url).netloc.lower() == self.host:
             return None
-        timestamp = request.meta.get("wayback_ts") or self.timestamp
+        step = request.meta.get(STEP_KEY)
+        timestamp = (step.wayback_ts if step is not None else "") or self.timestamp
+        capture = (CaptureMeta.peek(request) or CaptureMeta()).copy(wayback=True)
         return request.replace(url=archive_request_url(self.base, timestamp, request.url),
-                               meta={**request.meta, "wayback": True})
+                               meta={**request.meta, CAPTURE_KEY: capture})
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not request.meta.get("wayback") or 300 <= response.status < 400:
+        capture = CaptureMeta.peek(request)
+        if capture is None or not capture.wayback or 300 <= response.status < 400:
             return response
         parsed = parse_archive_url(self.base, response.url)
         if parsed is None:
             return response
         timestamp, original = parsed
-        request.meta["archived_at"] = capture_time(timestamp).isoformat()
-        request.meta["archive_url"] = response.url
+        capture.archived_at = capture_time(timestamp).isoformat()
         return response.replace(url=original)
 
 
@@ -235,16 +249,16 @@ class ResumeReplayMiddleware:
 
     def process_request(self, request: Request) -> Response | None:
         prior = self.archive.resumed.get(request.url) if request.method == "GET" else None
-        if prior is None or request.meta.get("no_replay"):
+        if prior is None:
             return None
-        flags = ["from_archive"] + (["unchanged"] if prior.record_type == "revisit" else [])
+        flags = [FROM_ARCHIVE] + ([UNCHANGED] if prior.record_type == "revisit" else [])
         try:
             response = archived_response(request, prior, flags)
         except (OSError, ValueError) as exc:
             self.archive.problem("archive_read_error", f"{exc}; fetching again", url=request.url)
             return None
-        request.meta["capture_id"] = (prior.original.record_id if prior.original is not None
-                                      else prior.capture_id)
+        CaptureMeta.of(request).capture_id = (prior.original.record_id if prior.original is not None
+                                              else prior.capture_id)
         self.archive.crawler.stats.inc_value("govcrawl/replayed_from_archive")
         return response
 

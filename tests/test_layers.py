@@ -85,7 +85,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "govcrawl.analysis", "govcrawl.encoding", "govcrawl.antibot", "govcrawl.wayback",
               "govcrawl.sites", "govcrawl.problems", "govcrawl")),
     ("archive", ("archive", "govcrawl.reparse")),
-    ("scrapy", ("govcrawl.settings", "govcrawl.config", "govcrawl.items", "govcrawl.middlewares",
+    ("scrapy", ("govcrawl.settings", "govcrawl.config", "govcrawl.items", "govcrawl.meta",
+                "govcrawl.middlewares",
                 "govcrawl.extensions", "govcrawl.spiders", "govcrawl.crawl", "pipelines")),
     ("cli", ("govcrawl.cli", "govcrawl.__main__")),
 )

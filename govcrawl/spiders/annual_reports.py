@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -30,6 +29,7 @@ from govcrawl.documents.route import is_document
 from govcrawl.encoding import decode_html
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
+from govcrawl.meta import DATALOSS, FROM_ARCHIVE, UNCHANGED, CaptureMeta, StepMeta
 from govcrawl.middlewares import slow_down_host
 from govcrawl.sites import Site, SiteError, iter_site_args
 from govcrawl.wayback import cdx_query_url, report_candidate
@@ -43,10 +43,8 @@ _MAY_LINK_DOCUMENTS = MAY_LINK_DOCUMENTS  # derived from the one list of documen
 
 
 
-def _seen_at(response: Response) -> datetime:
-    """When the page was as we have it: now, or the capture time of a web archive's copy."""
-    archived = response.meta.get("archived_at")
-    return datetime.fromisoformat(archived) if archived else datetime.now(UTC)
+def _capture(response: Response) -> CaptureMeta:
+    return CaptureMeta.peek(response) or CaptureMeta()
 
 
 class AnnualReportsSpider(Spider):
@@ -111,10 +109,10 @@ class AnnualReportsSpider(Spider):
         url = cdx_query_url(self.config.archive_url, self.domains[site.url],
                             self.config.wayback_from, self.config.wayback_to)
         return Request(url, callback=self.parse_cdx, errback=self.on_error, priority=PRIORITY[Role.HOME],
-                       meta={"site_url": site.url})
+                       meta=StepMeta(site_url=site.url, site_name=site.name).as_meta())
 
     def parse_cdx(self, response: Response) -> Iterator[Request]:
-        site = self.sites_by_url[response.meta["site_url"]]
+        site = self.sites_by_url[StepMeta.of(response).site_url]
         try:
             rows = json.loads(response.body.decode("utf-8", "replace") or "[]")
             if not isinstance(rows, list):
@@ -146,7 +144,8 @@ class AnnualReportsSpider(Spider):
             self.archive.problem("cdx_error", f"{malformed} CDX rows without an original URL skipped",
                                  url=response.url)
 
-    def _request(self, site: Site, step: Step, **meta: Any) -> Request:
+    def _request(self, site: Site, step: Step, *, report_url: str | None = None,
+                 wayback_ts: str = "") -> Request:
         callback = {Role.REPORT: self.parse_report,
                     Role.ATTACHMENT: self.parse_attachment}.get(step.role, self.parse_page)
         return Request(
@@ -154,8 +153,9 @@ class AnnualReportsSpider(Spider):
             callback=callback,
             errback=self.on_error,
             priority=PRIORITY[step.role],
-            meta={"site_url": site.url, "site_name": site.name, "role": step.role,
-                  "hops": step.hops, "link_text": step.text, "listed_date": step.date, **meta},
+            meta=StepMeta(site_url=site.url, site_name=site.name, role=step.role, hops=step.hops,
+                          link_text=step.text, listed_date=step.date or "",
+                          report_url=report_url, wayback_ts=wayback_ts).as_meta(),
         )
 
     def _budget_left(self, site: Site) -> bool:
@@ -186,9 +186,10 @@ class AnnualReportsSpider(Spider):
         content_type = response.headers.get(b"Content-Type", b"") or b""
         if content_type and not content_type.lower().startswith(HTML_TYPES):
             return
-        site = self.sites_by_url[response.meta["site_url"]]
+        here = StepMeta.of(response)
+        site = self.sites_by_url[here.site_url]
         html, _ = decode_html(response.body, content_type.decode("latin-1") or None)
-        steps = plan(html, response.url, response.meta["role"], response.meta["hops"],
+        steps = plan(html, response.url, here.role, here.hops,
                      domains=(self.domains[site.url],), limits=self.limits)
         if self.early_stop and self._list_exhausted(response, steps):
             steps = [step for step in steps if step.role is not Role.LIST]
@@ -204,7 +205,7 @@ class AnnualReportsSpider(Spider):
     def _list_exhausted(self, response: Response, steps: list[Step]) -> bool:
         """A list page that is unchanged since the last crawl and links only reports known
         before this run: the older pages behind it are not walked again."""
-        if response.meta["role"] not in (Role.COLUMN, Role.LIST) or "unchanged" not in response.flags:
+        if StepMeta.of(response).role not in (Role.COLUMN, Role.LIST) or UNCHANGED not in response.flags:
             return False
         reports = [step.url for step in steps if step.role is Role.REPORT]
         return bool(reports) and all(url in self.archive.priors for url in reports)
@@ -220,24 +221,25 @@ class AnnualReportsSpider(Spider):
             return
         content_type, disposition = self._headers(response)
         document = is_document(response.url, content_type, disposition, response.body)
-        capture_id = response.meta.get("capture_id")
-        replayed = "unchanged" in response.flags or "from_archive" in response.flags
+        here, capture = StepMeta.of(response), _capture(response)
+        capture_id = capture.capture_id
+        replayed = UNCHANGED in response.flags or FROM_ARCHIVE in response.flags
         if replayed and self.archive.history.report_unchanged(response.url, capture_id):
-            yield ReportSeen(url=response.url, capture_id=capture_id, fetched_at=_seen_at(response))
+            yield ReportSeen(url=response.url, capture_id=capture_id, fetched_at=capture.seen_at())
         else:
             yield ReportPage(
                 url=response.url,
                 body=response.body,
                 content_type=content_type,
-                site_url=response.meta["site_url"],
-                site_name=response.meta["site_name"],
-                listed_title=response.meta["link_text"],
-                listed_date=response.meta.get("listed_date") or "",
-                fetched_at=_seen_at(response),
-                source="wayback" if response.meta.get("archived_at") else "live",
+                site_url=here.site_url,
+                site_name=here.site_name,
+                listed_title=here.link_text,
+                listed_date=here.listed_date,
+                fetched_at=capture.seen_at(),
+                source="wayback" if capture.archived_at else "live",
                 capture_id=capture_id,
-                payload_digest=response.meta.get("payload_digest"),
-                flags=["truncated_capture"] if "dataloss" in response.flags else [],
+                payload_digest=capture.payload_digest,
+                flags=["truncated_capture"] if DATALOSS in response.flags else [],
                 document=document,
                 disposition=disposition,
             )
@@ -245,7 +247,7 @@ class AnnualReportsSpider(Spider):
             yield from self._attachments(response, content_type)
 
     def _attachments(self, response: Response, content_type: str | None) -> Iterator[Request]:
-        site = self.sites_by_url[response.meta["site_url"]]
+        site = self.sites_by_url[StepMeta.of(response).site_url]
         html, _ = decode_html(response.body, content_type)
         for step in attachment_steps(html, response.url, (self.domains[site.url],)):
             if not self._budget_left(site):
@@ -256,22 +258,24 @@ class AnnualReportsSpider(Spider):
         if self._is_wall(response):
             return
         content_type, disposition = self._headers(response)
-        capture_id = response.meta.get("capture_id")
-        replayed = "unchanged" in response.flags or "from_archive" in response.flags
-        key = (response.meta["report_url"], response.url)
+        here, capture = StepMeta.of(response), _capture(response)
+        capture_id = capture.capture_id
+        replayed = UNCHANGED in response.flags or FROM_ARCHIVE in response.flags
+        assert here.report_url is not None  # attachment requests carry their report's URL
+        key = (here.report_url, response.url)
         if replayed and self.archive.history.attachment_unchanged(*key, capture_id):
             return  # unchanged and already read
         yield AttachmentDoc(
             url=response.url,
-            report_url=response.meta["report_url"],
+            report_url=here.report_url,
             body=response.body,
             content_type=content_type,
             disposition=disposition,
-            site_name=response.meta["site_name"],
-            link_text=response.meta["link_text"],
-            fetched_at=_seen_at(response),
+            site_name=here.site_name,
+            link_text=here.link_text,
+            fetched_at=capture.seen_at(),
             capture_id=capture_id,
-            flags=["truncated_capture"] if "dataloss" in response.flags else [],
+            flags=["truncated_capture"] if DATALOSS in response.flags else [],
         )
 
     def on_error(self, failure: Failure) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from archive.models import Capture, CrawlRun, Problem
 from govcrawl import settings as govcrawl_settings
 from govcrawl.discovery.plan import Role
 from govcrawl.extensions import ArchiveExtension
+from govcrawl.meta import CAPTURE_KEY, CaptureMeta, StepMeta
 from govcrawl.middlewares import WarcCaptureMiddleware
 from govcrawl.spiders.annual_reports import AnnualReportsSpider
 
@@ -207,8 +209,12 @@ def html_response(url: str, body: bytes | str, **kwargs: Any) -> Response:
 def spider_request(url: str, site: str, role: Role | str, *, hops: int = 0, text: str = "",
                    site_name: str | None = None, **meta: Any) -> Request:
     """A request as the spider makes them (the meta its callbacks read)."""
-    return Request(url, meta={"site_url": site, "site_name": site_name or site, "role": Role(role),
-                              "hops": hops, "link_text": text, "listed_date": "", **meta})
+    step_fields = {f.name for f in fields(StepMeta)}
+    step = StepMeta(site_url=site, site_name=site_name or site, role=Role(role), hops=hops,
+                    link_text=text, **{k: v for k, v in meta.items() if k in step_fields})
+    capture = {k: v for k, v in meta.items() if k not in step_fields}
+    return Request(url, meta={**step.as_meta(),
+                              **({CAPTURE_KEY: CaptureMeta(**capture)} if capture else {})})
 
 
 def fixture_page(name: str) -> bytes:
@@ -257,7 +263,7 @@ def earlier_crawl(tmp_path: Path, pages: Iterable[Page], reason: str = "finished
     ids = {}
     for url, body, headers in pages:
         request, _ = archive_response(crawler, url, body, headers=headers)
-        ids[url] = request.meta["capture_id"]
+        ids[url] = CaptureMeta.of(request).capture_id
     close_crawler(crawler, reason)
     return ids
 

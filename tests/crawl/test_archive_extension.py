@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from archive import db
 from archive.models import Capture, CrawlRun
 from archive.recovery import ArchiveBusy, NothingToResume
+from govcrawl.meta import CaptureMeta
 from tests.crawl.helpers import (
     archive_of,
     archive_response,
@@ -102,7 +103,7 @@ def test_failed_commit_keeps_capture_rows_for_the_next_one(
     archive.commit()  # fails: logged and counted, not raised
     assert crawler.stats.get_value("govcrawl/problems/db_error") == 1
     archive.commit()
-    assert [row.id for row in captures(crawler)] == [request.meta["capture_id"]]
+    assert [row.id for row in captures(crawler)] == [CaptureMeta.of(request).capture_id]
 
 
 def test_over_long_server_headers_are_fitted_to_their_columns(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.http import HtmlResponse, Response
 
 from archive.warc import SERVER_NOT_MODIFIED
+from govcrawl.meta import CAPTURE_KEY, CaptureMeta, StepMeta
 from govcrawl.middlewares import ConditionalRequestMiddleware
 from tests.crawl.helpers import (
     archive_response,
@@ -42,7 +43,7 @@ def test_request_carries_the_validators_of_the_last_capture(tmp_path: Path) -> N
     assert middleware.process_request(request) is None
     assert request.headers[b"If-None-Match"] == b'"v1"'
     assert request.headers[b"If-Modified-Since"] == LAST_MODIFIED.encode()
-    assert request.meta["conditional"] is True
+    assert CaptureMeta.of(request).conditional is True
 
 
 def test_only_the_validators_the_server_gave_are_sent(tmp_path: Path) -> None:
@@ -56,12 +57,12 @@ def test_page_never_captured_or_without_validators_is_asked_for_plainly(tmp_path
     _, middleware, _ = _recrawl(tmp_path, {"Content-Type": "text/html"})
     for request in (Request(PAGE), Request(PAGE + "other.html")):
         middleware.process_request(request)
-        assert b"If-None-Match" not in request.headers and "conditional" not in request.meta
+        assert b"If-None-Match" not in request.headers and CaptureMeta.peek(request) in (None, CaptureMeta())
 
 
 def test_post_and_no_conditional_requests_get_no_validators(tmp_path: Path) -> None:
     _, middleware, _ = _recrawl(tmp_path)
-    for request in (Request(PAGE, method="POST"), Request(PAGE, meta={"no_conditional": True})):
+    for request in (Request(PAGE, method="POST"), Request(PAGE, meta={CAPTURE_KEY: CaptureMeta(no_conditional=True)})):
         middleware.process_request(request)
         assert b"If-None-Match" not in request.headers
 
@@ -91,7 +92,7 @@ def test_not_modified_comes_back_as_the_archived_page_flagged_unchanged(tmp_path
     assert (page.url, page.status, page.body) == (PAGE, 200, BODY)  # raw, still gzip
     assert page.headers[b"Content-Encoding"] == b"gzip"
     assert page.flags == ["unchanged", "not_modified"]
-    assert page.request is request and request.meta["capture_id"] == original
+    assert page.request is request and CaptureMeta.of(request).capture_id == original
     revisit = [row for row in captures(crawler, PAGE) if row.run_id != captures(crawler)[0].run_id]
     assert [(row.status, row.record_type, row.refers_to) for row in revisit] == [
         (304, "revisit", original)]
@@ -105,14 +106,14 @@ def test_unreadable_archived_copy_refetches_without_validators(tmp_path: Path) -
     crawler, middleware, _ = _recrawl(tmp_path)
     for path in (tmp_path / "warc").glob("*.warc.gz"):
         path.write_bytes(b"")  # the earlier WARC file lost its records
-    request = Request(PAGE, meta={"site_url": "http://www.lueyang.gov.cn/"})
+    request = Request(PAGE, meta=StepMeta(site_url="http://www.lueyang.gov.cn/").as_meta())
     middleware.process_request(request)
     again = middleware.process_response(request, archive_response(
         crawler, PAGE, b"", status=304, request=request)[1])
     assert isinstance(again, Request) and again.url == PAGE and again.dont_filter
     assert b"If-None-Match" not in again.headers and b"If-Modified-Since" not in again.headers
-    assert again.meta["no_conditional"] is True and again.meta["conditional"] is False
-    assert again.meta["site_url"] == "http://www.lueyang.gov.cn/"  # the rest of meta kept
+    assert CaptureMeta.of(again).no_conditional is True and CaptureMeta.of(again).conditional is False
+    assert StepMeta.of(again).site_url == "http://www.lueyang.gov.cn/"  # the rest of meta kept
     (problem,) = problems(crawler, "archive_read_error")
     assert problem.url == PAGE and "without validators" in problem.message
     middleware.process_request(again)  # and it goes out plain this time

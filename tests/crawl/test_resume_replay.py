@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scrapy import Request
 
+from govcrawl.meta import CaptureMeta
 from govcrawl.middlewares import ResumeReplayMiddleware
 from tests.crawl.helpers import (
     archive_response,
@@ -39,7 +40,7 @@ def test_page_fetched_before_the_stop_is_answered_from_the_archive(tmp_path: Pat
     assert (replayed.url, replayed.status, replayed.body) == (COLUMN, 200, BODY)
     assert replayed.headers[b"Content-Encoding"] == b"gzip"  # raw, decompressed downstream
     assert replayed.flags == ["from_archive"] and replayed.request is request
-    assert request.meta["capture_id"] == ids[COLUMN]
+    assert CaptureMeta.of(request).capture_id == ids[COLUMN]
     assert crawler.stats.get_value("govcrawl/replayed_from_archive") == 1
 
 
@@ -60,13 +61,12 @@ def test_revisit_captured_before_the_stop_replays_its_original_flagged_unchanged
     request = Request(REPORT)
     replayed = middleware.process_request(request)
     assert replayed.flags == ["from_archive", "unchanged"] and replayed.body == BODY
-    assert request.meta["capture_id"] == first[REPORT]  # the record holding the payload
+    assert CaptureMeta.of(request).capture_id == first[REPORT]  # the record holding the payload
 
 
 def test_pages_not_fetched_before_the_stop_are_downloaded(tmp_path: Path) -> None:
     _, middleware, _ = _resumed(tmp_path)
-    for request in (Request(HOME), Request(COLUMN, method="POST"),
-                    Request(COLUMN, meta={"no_replay": True})):
+    for request in (Request(HOME), Request(COLUMN, method="POST")):
         assert middleware.process_request(request) is None
 
 

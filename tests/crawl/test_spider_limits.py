@@ -9,6 +9,7 @@ import pytest
 from scrapy import Request
 
 from govcrawl.discovery.plan import Role
+from govcrawl.meta import StepMeta
 from tests.crawl.helpers import (
     LUEYANG,
     YUNHE,
@@ -30,10 +31,9 @@ ALIYUN = b"<html><script>var arg1='3F4E5A6B7C8D9E0F1A2B3C4D5E6F';</script></html
 
 
 def _home(spider, site: str = LUEYANG) -> list[Request]:
-    request = spider_request(site, site, Role.HOME)
     page = "home_trs.html" if site == LUEYANG else "column_jcms.html"
     role = Role.HOME if site == LUEYANG else Role.COLUMN
-    request.meta["role"] = role
+    request = spider_request(site, site, role)
     return list(spider.parse_page(html_response(site, fixture_page(page), request=request)))
 
 
@@ -92,7 +92,7 @@ def _known_reports(tmp_path: Path, leave_out: int = 0) -> list[str]:
     """An earlier crawl fetched the column's reports (all but ``leave_out`` of them)."""
     crawler = make_crawler(tmp_path)
     reports = [r.url for r in _column(make_spider(crawler, site=LUEYANG))
-               if r.meta["role"] is Role.REPORT]
+               if StepMeta.of(r).role is Role.REPORT]
     for url in reports[leave_out:]:
         archive_response(crawler, url, b"<html>report</html>", headers={"Content-Type": "text/html"})
     close_crawler(crawler)
@@ -100,7 +100,7 @@ def _known_reports(tmp_path: Path, leave_out: int = 0) -> list[str]:
 
 
 def _lists(requests: list[Request]) -> list[str]:
-    return [r.url for r in requests if r.meta["role"] is Role.LIST]
+    return [r.url for r in requests if StepMeta.of(r).role is Role.LIST]
 
 
 def test_unchanged_list_of_known_reports_is_not_paged_further(tmp_path: Path) -> None:
@@ -108,8 +108,8 @@ def test_unchanged_list_of_known_reports_is_not_paged_further(tmp_path: Path) ->
     crawler = make_crawler(tmp_path)
     requests = _column(make_spider(crawler, site=LUEYANG), flags=["unchanged", "not_modified"])
     assert _lists(requests) == []
-    assert [r.url for r in requests if r.meta["role"] is Role.REPORT] == reports  # still asked
-    assert any(r.meta["role"] is Role.COLUMN for r in requests)  # sub-columns too
+    assert [r.url for r in requests if StepMeta.of(r).role is Role.REPORT] == reports  # still asked
+    assert any(StepMeta.of(r).role is Role.COLUMN for r in requests)  # sub-columns too
     assert crawler.stats.get_value("govcrawl/early_stops") == 1
 
 

@@ -9,6 +9,7 @@ from scrapy import Request
 
 from govcrawl.discovery.plan import Role
 from govcrawl.discovery.scope import in_scope, registered_domain
+from govcrawl.meta import StepMeta
 from govcrawl.spiders.annual_reports import PRIORITY
 from tests.crawl.helpers import (
     LUEYANG,
@@ -42,7 +43,7 @@ def _parse(spider, page: str, url: str, site: str, role: Role, hops: int = 0,
 
 
 def _roles(requests: dict[str, Request], role: Role) -> list[str]:
-    return [url for url, r in requests.items() if r.meta["role"] is role]
+    return [url for url, r in requests.items() if StepMeta.of(r).role is role]
 
 
 # (saved page, its URL, the site, the role it was fetched in, hops)
@@ -69,10 +70,10 @@ def test_saved_page_yields_requests_within_the_site_and_nothing_off_site(
     assert all(in_scope(u, (domain,)) for u in requests), [
         u for u in requests if not in_scope(u, (domain,))]
     for request in requests.values():
-        assert request.meta["site_url"] == site and request.errback == spider.on_error
-        assert request.priority == PRIORITY[request.meta["role"]]
+        assert StepMeta.of(request).site_url == site and request.errback == spider.on_error
+        assert request.priority == PRIORITY[StepMeta.of(request).role]
         expected = {Role.REPORT: spider.parse_report,
-                    Role.ATTACHMENT: spider.parse_attachment}.get(request.meta["role"],
+                    Role.ATTACHMENT: spider.parse_attachment}.get(StepMeta.of(request).role,
                                                                  spider.parse_page)
         assert request.callback == expected
         assert request.url.startswith(("http://", "https://")) and "#" not in request.url
@@ -82,14 +83,14 @@ def test_home_page_requests_sections_the_report_column_a_report_and_its_pdf(spid
     requests = _parse(spider, "home_trs.html", LUEYANG, LUEYANG, Role.HOME)
     assert set(_roles(requests, Role.SECTION)) == {"http://www.lueyang.gov.cn/zwgk/",
                                                    "http://xxgk.lueyang.gov.cn/"}
-    assert all(requests[u].meta["hops"] == 1 for u in _roles(requests, Role.SECTION))
+    assert all(StepMeta.of(requests[u]).hops == 1 for u in _roles(requests, Role.SECTION))
     assert _roles(requests, Role.COLUMN) == [COLUMN]
     assert _roles(requests, Role.REPORT) == [REPORT]  # fragment dropped
     report = requests[REPORT]
-    assert report.meta["link_text"] == "略阳县2022年政府信息公开工作年度报告"
-    assert report.meta["site_name"] == "www.lueyang.gov.cn"
+    assert StepMeta.of(report).link_text == "略阳县2022年政府信息公开工作年度报告"
+    assert StepMeta.of(report).site_name == "www.lueyang.gov.cn"
     (pdf,) = _roles(requests, Role.ATTACHMENT)
-    assert pdf.endswith(".pdf") and requests[pdf].meta["report_url"] == REPORT
+    assert pdf.endswith(".pdf") and StepMeta.of(requests[pdf]).report_url == REPORT
     # news, notices, the search box, the calendar, look-alike and other portals: none of them
     assert not any(k in u for u in requests for k in ("xwzx", "tzgg", "search", "rili", "login"))
     assert not any("example.com" in u or "shaanxi" in u for u in requests)
@@ -99,12 +100,12 @@ def test_section_page_requests_units_columns_and_a_nested_section(spider) -> Non
     requests = _parse(spider, "section_trs.html", "http://www.lueyang.gov.cn/zwgk/index.html",
                       LUEYANG, Role.SECTION, 1)
     base = "http://www.lueyang.gov.cn/zwgk/"
-    assert requests[base + "fdzdgknr/"].meta["role"] is Role.SECTION
-    assert requests[base + "fdzdgknr/"].meta["hops"] == 2
+    assert StepMeta.of(requests[base + "fdzdgknr/"]).role is Role.SECTION
+    assert StepMeta.of(requests[base + "fdzdgknr/"]).hops == 2
     assert _roles(requests, Role.COLUMN) == [base + "zfxxgknb/"]
-    units = {requests[u].meta["link_text"] for u in _roles(requests, Role.UNIT)}
+    units = {StepMeta.of(requests[u]).link_text for u in _roles(requests, Role.UNIT)}
     assert {"县财政局", "接官亭镇", "乡镇信息公开"} <= units
-    assert [requests[u].meta["link_text"] for u in _roles(requests, Role.REPORT)] == [
+    assert [StepMeta.of(requests[u]).link_text for u in _roles(requests, Role.REPORT)] == [
         "略阳县财政局2022年度政府信息公开工作年度报告"]
 
 
@@ -116,19 +117,19 @@ def test_unit_pages_lead_to_their_columns(spider) -> None:
     town = _parse(spider, "unit_town.html", "http://xxgk.lueyang.gov.cn/xxgk/jgtz/", LUEYANG,
                   Role.UNIT, 1)
     assert _roles(town, Role.COLUMN) == ["http://xxgk.lueyang.gov.cn/xxgk/jgtz/ndbg/"]
-    assert all(town[u].meta["hops"] == 2 for u in _roles(town, Role.UNIT))
+    assert all(StepMeta.of(town[u]).hops == 2 for u in _roles(town, Role.UNIT))
 
 
 def test_column_page_requests_its_reports_list_pages_and_sub_columns(spider) -> None:
     requests = _parse(spider, "column_trs.html", COLUMN + "index.html", LUEYANG, Role.COLUMN, 1)
-    assert [requests[u].meta["link_text"] for u in _roles(requests, Role.REPORT)] == [
+    assert [StepMeta.of(requests[u]).link_text for u in _roles(requests, Role.REPORT)] == [
         "略阳县2022年政府信息公开工作年度报告",
         "略阳县财政局2022年度政府信息公开工作年度报告",
         "兴州街道办事处2022年度政府信息公开工作年度报告",
         "略阳县发展和改革局2021年政府信息公开工作...",
     ]
     assert _roles(requests, Role.LIST) == [f"{COLUMN}index_{k}.html" for k in range(1, 5)]
-    assert {requests[u].meta["hops"] for u in _roles(requests, Role.COLUMN)} == {2}
+    assert {StepMeta.of(requests[u]).hops for u in _roles(requests, Role.COLUMN)} == {2}
     assert not _roles(requests, Role.SECTION) and not _roles(requests, Role.UNIT)
 
 
@@ -139,9 +140,9 @@ def test_jcms_column_requests_records_the_next_group_and_a_pdf_next_to_its_repor
     (nextgroup,) = _roles(requests, Role.LIST)
     assert "/module/web/jpage/dataproxy.jsp?page=1" in nextgroup
     (pdf,) = _roles(requests, Role.ATTACHMENT)
-    assert "downfile" in pdf and requests[pdf].meta["report_url"] == (
+    assert "downfile" in pdf and StepMeta.of(requests[pdf]).report_url == (
         "http://www.yunhe.gov.cn/art/2024/1/20/art_1229046226_59012345.html")
-    assert all(requests[u].meta["site_url"] == YUNHE for u in requests)
+    assert all(StepMeta.of(requests[u]).site_url == YUNHE for u in requests)
 
 
 def test_plain_list_page_requests_its_reports_and_the_other_pages(spider) -> None:
@@ -171,4 +172,4 @@ def test_page_in_a_chinese_legacy_encoding_is_decoded_before_planning(spider) ->
     page = html_response(LUEYANG, body, request=request,
                          headers={"Content-Type": "text/html; charset=GBK"})
     (section,) = spider.parse_page(page)
-    assert section.url == "http://www.lueyang.gov.cn/zwgk/" and section.meta["link_text"] == "政务公开"
+    assert section.url == "http://www.lueyang.gov.cn/zwgk/" and StepMeta.of(section).link_text == "政务公开"

@@ -13,6 +13,7 @@ from archive import db
 from archive.models import Attachment, Report
 from govcrawl.discovery.plan import Role
 from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
+from govcrawl.meta import StepMeta
 from tests.crawl.helpers import (
     LUEYANG,
     earlier_crawl,
@@ -88,8 +89,8 @@ def test_report_page_linking_a_pdf_and_a_docx_requests_both_for_the_report(spide
                                          "http://www.lueyang.gov.cn/uploadfiles/2023/01/tables.docx"]
     for request in requests:
         assert request.callback == spider.parse_attachment and request.errback == spider.on_error
-        assert request.meta["role"] is Role.ATTACHMENT and request.meta["report_url"] == REPORT
-        assert request.meta["site_url"] == LUEYANG
+        assert StepMeta.of(request).role is Role.ATTACHMENT and StepMeta.of(request).report_url == REPORT
+        assert StepMeta.of(request).site_url == LUEYANG
 
 
 def test_report_page_whose_only_attachment_is_a_download_script_requests_it(spider) -> None:

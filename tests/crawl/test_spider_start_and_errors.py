@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from archive.models import Site
 from govcrawl.discovery.plan import Role
+from govcrawl.meta import StepMeta
 from tests.crawl.helpers import (
     LUEYANG,
     YUNHE,
@@ -43,7 +44,7 @@ def test_start_registers_each_site_and_requests_its_home_page(tmp_path: Path) ->
     assert [r.url for r in requests] == [LUEYANG, YUNHE]
     for request in requests:
         assert request.callback == spider.parse_page and request.errback == spider.on_error
-        assert (request.meta["role"], request.meta["hops"]) == (Role.HOME, 0)
+        assert (StepMeta.of(request).role, StepMeta.of(request).hops) == (Role.HOME, 0)
     sites = session_of(crawler).scalars(select(Site).order_by(Site.id)).all()
     assert [(s.url, s.domain) for s in sites] == [(LUEYANG, "lueyang.gov.cn"),
                                                   (YUNHE, "yunhe.gov.cn")]
@@ -86,7 +87,7 @@ def test_wayback_start_also_asks_the_cdx_api_and_allows_the_archive_host(tmp_pat
 
 def _cdx(spider, body: bytes) -> list[Request]:
     url = f"{ARCHIVE}/cdx/search/cdx?url=lueyang.gov.cn"
-    return list(spider.parse_cdx(response(url, body, request=Request(url, meta={"site_url": LUEYANG}))))
+    return list(spider.parse_cdx(response(url, body, request=Request(url, meta=StepMeta(site_url=LUEYANG).as_meta()))))
 
 
 CDX = [["original", "timestamp", "mimetype", "statuscode"],
@@ -103,11 +104,11 @@ def test_cdx_answer_becomes_report_and_column_requests_at_their_capture_time(tmp
     assert list(requests) == [REPORT, "http://www.lueyang.gov.cn/zwgk/zfxxgknb/",
                               "http://xxgk.lueyang.gov.cn/xxgk/ndbg/2022nb.pdf"]
     report, column, pdf = requests.values()
-    assert (report.meta["role"], report.meta["hops"], report.callback) == (
+    assert (StepMeta.of(report).role, StepMeta.of(report).hops, report.callback) == (
         Role.REPORT, 0, spider.parse_report)
-    assert (column.meta["role"], column.meta["hops"], column.callback) == (
+    assert (StepMeta.of(column).role, StepMeta.of(column).hops, column.callback) == (
         Role.COLUMN, 1, spider.parse_page)
-    assert report.meta["wayback_ts"] == "20230201000000" and pdf.meta["role"] is Role.REPORT
+    assert StepMeta.of(report).wayback_ts == "20230201000000" and StepMeta.of(pdf).role is Role.REPORT
 
 
 @pytest.mark.parametrize("body", [b"<html>503 Service Unavailable</html>", b'{"error": "busy"}',

@@ -8,6 +8,7 @@ import pytest
 from scrapy import Request
 
 from archive.warc import IDENTICAL_PAYLOAD, RotatingWarcWriter, payload_digest, read_record
+from govcrawl.meta import CAPTURE_KEY, CaptureMeta
 from govcrawl.middlewares import WarcCaptureMiddleware
 from tests.crawl.helpers import (
     captures,
@@ -72,8 +73,8 @@ def test_request_record_has_path_and_query_host_header_and_concurrent_to(tmp_pat
 def test_capture_id_goes_to_request_meta_and_names_the_capture_row(tmp_path: Path) -> None:
     crawler, request, _ = _capture(tmp_path)
     (row,) = captures(crawler, PAGE)
-    assert request.meta["capture_id"] == row.id
-    assert request.meta["payload_digest"] == row.payload_digest == payload_digest(gzipped(HTML))
+    assert CaptureMeta.of(request).capture_id == row.id
+    assert CaptureMeta.of(request).payload_digest == row.payload_digest == payload_digest(gzipped(HTML))
     assert (row.status, row.record_type, row.source, row.etag) == (200, "response", "live", '"abc"')
     record, payload = read_record(row.warc_file, row.warc_offset)  # readable by its offset alone
     assert record.rec_headers.get_header("WARC-Record-ID") == row.id and payload == gzipped(HTML)
@@ -84,28 +85,28 @@ def test_identical_payload_becomes_revisit_and_flags_unchanged(tmp_path: Path) -
     close_crawler(first)
     crawler, request, result = _capture(tmp_path)  # the next crawl: priors hold the first
     assert result.flags == ["unchanged", "identical_payload"]
-    assert request.meta["capture_id"] == first_request.meta["capture_id"]  # the payload's record
-    assert request.meta["revisit_id"] != first_request.meta["capture_id"]
+    assert CaptureMeta.of(request).capture_id == CaptureMeta.of(first_request).capture_id  # the payload's record
     close_crawler(crawler)
     revisit = [row for row in captures(crawler, PAGE) if row.record_type == "revisit"]
-    assert [(r.id, r.refers_to) for r in revisit] == [
-        (request.meta["revisit_id"], first_request.meta["capture_id"])]
+    assert [r.refers_to for r in revisit] == [CaptureMeta.of(first_request).capture_id]
+    assert revisit[0].id != CaptureMeta.of(first_request).capture_id
     records = [record for record, _ in warc_records(crawler) if record.rec_type == "revisit"]
     assert [r.rec_headers.get_header("WARC-Profile") for r in records] == [IDENTICAL_PAYLOAD]
-    assert records[0].rec_headers.get_header("WARC-Refers-To") == first_request.meta["capture_id"]
+    assert records[0].rec_headers.get_header("WARC-Refers-To") == CaptureMeta.of(first_request).capture_id
 
 
 def test_changed_payload_is_a_new_response_record_and_not_flagged(tmp_path: Path) -> None:
     first, first_request, _ = _capture(tmp_path)
     close_crawler(first)
     crawler, request, result = _capture(tmp_path, body=HTML + b"<p>new</p>")
-    assert result.flags == [] and "revisit_id" not in request.meta
-    assert request.meta["capture_id"] != first_request.meta["capture_id"]
+    assert result.flags == []
+    assert {row.record_type for row in captures(crawler, PAGE)} == {"response"}
+    assert CaptureMeta.of(request).capture_id != CaptureMeta.of(first_request).capture_id
 
 
 def test_response_replayed_from_archive_is_not_archived_again(tmp_path: Path) -> None:
     crawler, request, result = _capture(tmp_path, flags=["from_archive"])
-    assert result.flags == ["from_archive"] and "capture_id" not in request.meta
+    assert result.flags == ["from_archive"] and CaptureMeta.peek(request) is None
     close_crawler(crawler)
     assert captures(crawler) == []
     assert {record.rec_type for record, _ in warc_records(crawler)} <= {"warcinfo"}
@@ -127,7 +128,8 @@ def test_cut_transfer_is_never_a_revisit_of_a_whole_one(tmp_path: Path) -> None:
     first, _, _ = _capture(tmp_path)
     close_crawler(first)
     crawler, request, result = _capture(tmp_path, flags=["dataloss"])
-    assert "unchanged" not in result.flags and "revisit_id" not in request.meta
+    assert "unchanged" not in result.flags
+    assert {row.record_type for row in captures(crawler, PAGE)} == {"response"}
 
 
 def test_write_error_is_recorded_as_problem_and_response_passed_on(
@@ -137,7 +139,7 @@ def test_write_error_is_recorded_as_problem_and_response_passed_on(
     monkeypatch.setattr(RotatingWarcWriter, "write_exchange", disk_full)
     crawler, request, result = _capture(tmp_path)
     assert result.status == 200 and result.url == PAGE
-    assert "capture_id" not in request.meta
+    assert CaptureMeta.of(request).capture_id is None
     (problem,) = problems(crawler, "warc_write_error")
     assert problem.url == PAGE and "No space left" in problem.message
     assert captures(crawler) == []
@@ -159,7 +161,7 @@ def test_capture_from_a_web_archive_is_stored_under_the_original_url_and_time(tm
     crawler = make_crawler(tmp_path, GOVCRAWL_ARCHIVE_URL="http://archive.test")
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
     archived = "http://archive.test/web/20210304050607id_/http://www.lueyang.gov.cn/zwgk/"
-    request = Request(archived, meta={"wayback": True})
+    request = Request(archived, meta={CAPTURE_KEY: CaptureMeta(wayback=True)})
     middleware.process_response(request, response(archived, HTML, request=request, headers={
         "Content-Type": "text/html", "Memento-Datetime": "Thu, 04 Mar 2021 05:06:07 GMT",
         "X-Archive-Orig-ETag": '"orig"', "X-Archive-Orig-Server": "nginx"}))
@@ -176,7 +178,7 @@ def test_archive_answer_that_is_not_a_raw_capture_is_stored_as_received(tmp_path
     crawler = make_crawler(tmp_path, GOVCRAWL_ARCHIVE_URL="http://archive.test")
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
     cdx = "http://archive.test/cdx/search/cdx?url=lueyang.gov.cn"
-    request = Request(cdx, meta={"wayback": True})
+    request = Request(cdx, meta={CAPTURE_KEY: CaptureMeta(wayback=True)})
     middleware.process_response(request, response(cdx, b"[]", request=request))
     (row,) = captures(crawler)
     assert (row.url, row.source, row.archive_url) == (cdx, "wayback", None)
@@ -188,9 +190,9 @@ def test_archive_copy_identical_to_a_live_capture_points_at_the_payload_record(
     ids = earlier_crawl(tmp_path, [(page, HTML, {"Content-Type": "text/html"})])
     crawler = make_crawler(tmp_path, GOVCRAWL_WAYBACK=True, GOVCRAWL_ARCHIVE_URL="http://archive.test")
     archived = f"http://archive.test/web/20210304050607id_/{page}"
-    request = Request(archived, meta={"wayback": True})
+    request = Request(archived, meta={CAPTURE_KEY: CaptureMeta(wayback=True)})
     result = WarcCaptureMiddleware.from_crawler(crawler).process_response(request, response(
         archived, HTML, request=request,
         headers={"Content-Type": "text/html", "Memento-Datetime": "Thu, 04 Mar 2021 05:06:07 GMT"}))
     assert result.flags == ["unchanged", "identical_payload"]  # holds today
-    assert request.meta["capture_id"] == ids[page]  # fails: the revisit's own id
+    assert CaptureMeta.of(request).capture_id == ids[page]  # fails: the revisit's own id

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from scrapy import Request
 
+from govcrawl.discovery.plan import Role
+from govcrawl.meta import CAPTURE_KEY, STEP_KEY, CaptureMeta, StepMeta
 from govcrawl.middlewares import WaybackMiddleware
 from tests.crawl.helpers import build, make_crawler, response
 
@@ -22,16 +24,17 @@ def _middleware(tmp_path: Path, **settings) -> WaybackMiddleware | None:
 
 def test_request_is_rewritten_to_the_raw_capture_nearest_the_target_time(tmp_path: Path) -> None:
     middleware = _middleware(tmp_path)
-    request = Request(PAGE, meta={"role": "column", "hops": 1}, priority=20)
+    step = StepMeta(site_url="http://www.lueyang.gov.cn/", role=Role.COLUMN, hops=1)
+    request = Request(PAGE, meta=step.as_meta(), priority=20)
     rewritten = middleware.process_request(request)
     assert rewritten.url == f"{ARCHIVE}/web/20221231235959id_/{PAGE}"
-    assert rewritten.meta == {"role": "column", "hops": 1, "wayback": True}
+    assert rewritten.meta == {STEP_KEY: step, CAPTURE_KEY: CaptureMeta(wayback=True)}
     assert rewritten.priority == 20 and rewritten.callback == request.callback
 
 
 def test_a_timestamp_from_the_cdx_answer_wins_over_the_target_time(tmp_path: Path) -> None:
     middleware = _middleware(tmp_path)
-    rewritten = middleware.process_request(Request(PAGE, meta={"wayback_ts": "20190305"}))
+    rewritten = middleware.process_request(Request(PAGE, meta=StepMeta(site_url=PAGE, wayback_ts="20190305").as_meta()))
     assert rewritten.url == f"{ARCHIVE}/web/20190305id_/{PAGE}"
 
 
@@ -50,8 +53,7 @@ def test_answer_is_mapped_back_to_the_original_url_with_its_capture_time(tmp_pat
                       headers={"Content-Type": "text/html"}, request=request)
     page = middleware.process_response(request, answer)
     assert page.url == PAGE and page.body == b"<html></html>"
-    assert request.meta["archived_at"] == "2021-03-04T05:06:07+00:00"
-    assert request.meta["archive_url"] == answer.url
+    assert CaptureMeta.of(request).archived_at == "2021-03-04T05:06:07+00:00"
 
 
 def test_captured_url_without_scheme_is_read_as_http(tmp_path: Path) -> None:
@@ -71,7 +73,7 @@ def test_archive_redirects_and_foreign_answers_pass_unchanged(tmp_path: Path) ->
     assert middleware.process_response(request, odd) is odd
     live = Request(PAGE)
     plain = response(PAGE, b"", request=live)
-    assert middleware.process_response(live, plain) is plain and "archived_at" not in live.meta
+    assert middleware.process_response(live, plain) is plain and CaptureMeta.peek(live) is None
 
 
 def test_live_crawl_sends_nothing_to_the_archive(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from archive import db
@@ -40,6 +40,8 @@ class CaptureLog:
         self._queued: list[dict[str, Any]] = []  # not yet sent to the database
         self._sent: list[dict[str, Any]] = []  # sent, not yet committed
         self._seen_originals: dict[str, datetime] = {}  # revisited originals → when
+        # Rows the database refused (and why), dropped from the batch; the owner records them.
+        self.refused: list[tuple[dict[str, Any], Exception]] = []
 
     def capture(self, exchange: Exchange, prior: PriorCapture | None, *, source: str = "live",
                 archive_url: str | None = None) -> Captured:
@@ -93,10 +95,15 @@ class CaptureLog:
 
     def flush(self, session: Session) -> None:
         """Insert the queued rows (one executemany) and move revisited originals' last-seen
-        times; do it before writing rows that refer to them."""
+        times; do it before writing rows that refer to them. A row the database refuses is
+        dropped into ``refused`` (its record stays in the WARC) instead of failing the batch."""
         if self._queued:
-            session.execute(insert(Capture), self._queued)
-            self._sent.extend(self._queued)
+            rows = self._queued
+            refused = db.insert_each(session, Capture.__table__, rows)  # type: ignore[arg-type]
+            # Not requeued: it would be refused again at every commit (review C1).
+            dropped = {id(row) for row, _ in refused}
+            self._sent.extend(row for row in rows if id(row) not in dropped)
+            self.refused.extend(refused)
             self._queued = []
         if self._seen_originals:
             seen = [{"original": k, "seen": v} for k, v in self._seen_originals.items()]

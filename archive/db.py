@@ -2,21 +2,100 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Mapper, Session, sessionmaker
 
 from archive.models import Attachment, Base, Problem, Report, ReportCell, ReportVersion, Site
+
+# How long an SQLite write waits for another connection's write transaction to end (seconds).
+# pysqlite's default, 5 s, is shorter than one batch of a busy writer: the commit then failed
+# with "database is locked" and took every report of its batch with it (review H6).
+SQLITE_BUSY_TIMEOUT = 60.0
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+# -- values fitted to their columns ----------------------------------------------------------------
+def fit(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every string cut to its column's length and without NUL characters.
+
+    Servers, documents and third-party WARCs send values (headers, titles, names, cell labels)
+    of any length; PostgreSQL refuses a value longer than its column, or any text with a NUL
+    in it, and one refused row fails the whole batch it is in. SQLite takes both."""
+    fitted = dict(values)
+    for name, value in values.items():
+        column = table.columns.get(name)
+        if not isinstance(value, str) or column is None or not isinstance(column.type, String):
+            continue
+        if "\x00" in value:
+            value = fitted[name] = value.replace("\x00", "")
+        length = column.type.length
+        if length is not None and len(value) > length:
+            fitted[name] = value[:length]
+    return fitted
+
+
+@functools.cache
+def key_columns(table: Table) -> frozenset[str]:
+    """Columns that name a row (primary key, unique): never cut, a cut key names another row."""
+    names = {c.name for c in table.primary_key} | {c.name for c in table.columns if c.unique}
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            names.update(c.name for c in constraint.columns)
+    return frozenset(names)
+
+
+def _fit_row(mapper: Mapper[Any], _connection: Connection, target: Any) -> None:
+    """Every ORM row (report, version, attachment, problem, site, run …) fitted as it is
+    written, whichever code set its values: one place, so no new column or caller can miss it.
+    Keys are left alone; a row whose key does not fit fails alone (the callers' savepoints)."""
+    table = mapper.local_table
+    if not isinstance(table, Table):
+        return
+    fitted = _fitted_attributes(mapper)
+    loaded = inspect(target).dict  # only values in memory: reading others would load them now
+    for attr, value in list(loaded.items()):
+        column = fitted.get(attr)
+        if column is not None and isinstance(value, str):
+            cut = fit(table, {column: value})[column]
+            if cut != value:
+                setattr(target, attr, cut)
+
+
+@functools.cache
+def _fitted_attributes(mapper: Mapper[Any]) -> dict[str, str]:
+    """Attribute → column name of a mapper's string columns that may be cut (not keys)."""
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    keys = key_columns(table)
+    return {prop.key: prop.columns[0].name for prop in mapper.column_attrs
+            if isinstance(prop.columns[0].type, String) and prop.columns[0].name not in keys}
+
+
+event.listen(Base, "before_insert", _fit_row, propagate=True)
+event.listen(Base, "before_update", _fit_row, propagate=True)
 
 
 def connect(url: str) -> Engine:
@@ -24,8 +103,10 @@ def connect(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if parsed.get_backend_name() == "sqlite":
+    sqlite = parsed.get_backend_name() == "sqlite"
+    # Wait for another writer (reparse, import, a person's sqlite3 shell) instead of failing.
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if sqlite else {})
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite begins transactions itself, late and not before SAVEPOINT, so a savepoint
         # (one stored item's unit of work) could release as a commit: SQLAlchemy's recipe for
@@ -63,6 +144,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def insert_each(session: Session, table: Table, rows: list[dict[str, Any]]
+                ) -> list[tuple[dict[str, Any], Exception]]:
+    """Insert ``rows`` (one executemany, in a savepoint); if the database refuses a row of it,
+    insert them one by one, each in its own savepoint, so a refused row costs only itself.
+    Returns the refused rows with why. Other failures (a lock, the connection) are raised: they
+    are not the row's fault, and its caller keeps the rows for the next try.
+
+    Rows are fitted to their columns already; this is for what fitting cannot foresee (a
+    duplicate key, a value the server rejects for another reason): a refused row used to fail
+    its whole batch again and again, or block the repair before every later crawl (review C1)."""
+    if not rows:
+        return []
+    try:
+        with session.begin_nested():
+            session.execute(table.insert(), rows)
+        return []
+    except (IntegrityError, DataError):
+        pass
+    refused: list[tuple[dict[str, Any], Exception]] = []
+    for row in rows:
+        try:
+            with session.begin_nested():
+                session.execute(table.insert(), [row])
+        except (IntegrityError, DataError) as exc:
+            refused.append((row, exc))
+    return refused
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
@@ -198,11 +307,20 @@ def set_cells(session: Session, report: Report, cells: list[dict[str, Any]]) -> 
         # The driver's executemany straight away: SQLAlchemy's per-row parameter processing
         # was most of the cost (benchmarks/crawl.py).
         connection = session.connection()
+        columns = ReportCell.__table__
         connection.exec_driver_sql(_cell_insert(connection.dialect.paramstyle), [
-            (report.id, c["table"], c["row"], c["column"], c.get("label"), c.get("text"),
-             c.get("value")) for c in cells])
+            (report.id, *_fitted_cell(columns, c)) for c in cells])  # type: ignore[arg-type]
     if "cells" in report.__dict__:  # a loaded collection would be stale
         session.expire(report, ["cells"])
+
+
+def _fitted_cell(table: Table, cell: dict[str, Any]) -> tuple[Any, ...]:
+    """A cell's values in ``_CELL_COLUMNS`` order (after report_id), fitted: labels come from
+    documents and pages, any length (an executemany fails for one long label otherwise)."""
+    values = fit(table, {"table": cell["table"], "row": cell["row"], "column": cell["column"],
+                         "label": cell.get("label"), "value_text": cell.get("text")})
+    return (values["table"], values["row"], values["column"], values["label"],
+            values["value_text"], cell.get("value"))
 
 
 def record_problem(session: Session, kind: str, message: str, *, url: str | None = None,

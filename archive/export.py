@@ -1,11 +1,17 @@
-"""Export reports as JSONL or CSV, each with a pointer back to its archived WARC record."""
+"""Export reports as JSONL or CSV, each with a pointer back to its archived WARC record.
+
+CSV cells that a spreadsheet would read as a formula (text starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return: titles, agencies, cell labels and values as printed all come
+from the pages) get a leading ``'`` (OWASP's CSV-injection advice), so opening the export in
+Excel or WPS runs nothing (review M5). Numbers stay numbers; JSONL is data, not a sheet, and is
+written as stored."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import IO, Any
 
@@ -94,14 +100,34 @@ def iter_reports(session: Session) -> Iterator[Report]:
     yield from session.scalars(query.execution_options(yield_per=500))
 
 
-def export(session: Session, fmt: str, out: IO[str]) -> int:
-    """Write every report to ``out`` in ``fmt``; returns how many."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_safe(value: Any) -> Any:
+    """``value`` as a spreadsheet shows it, not runs it: text that would start a formula gets
+    a leading ``'``; anything else (numbers, None, other text) is returned as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter(csv.DictWriter):  # type: ignore[type-arg]
+    """A DictWriter whose text cells are ``sheet_safe``."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({k: sheet_safe(v) for k, v in rowdict.items()})
+
+
+def export(session: Session, fmt: str, out: IO[str], *, sheet_safe_csv: bool = True) -> int:
+    """Write every report to ``out`` in ``fmt``; returns how many. ``sheet_safe_csv``: CSV text
+    that would start a spreadsheet formula is prefixed with ``'`` (see the module docstring)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (choose {', '.join(FORMATS)})")
     count = 0
     writer = None
     if fmt in ("csv", "cells"):
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS if fmt == "csv" else CELL_COLUMNS)
+        kind = _SafeWriter if sheet_safe_csv else csv.DictWriter
+        writer = kind(out, fieldnames=CSV_COLUMNS if fmt == "csv" else CELL_COLUMNS)
         writer.writeheader()
     for report in iter_reports(session):
         record = report_record(report)

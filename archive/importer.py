@@ -13,7 +13,13 @@ file can be imported again safely.
 A damaged record costs only itself: gzip files are read member by member
 (``archive.recover.iter_members``, which resyncs after damage), uncompressed files record by
 record with a resync on the next record header; each damaged record becomes a ``problems`` row
-(kind ``import_error``) naming ``file:offset``.
+(kind ``import_error``) naming ``file:offset``. A payload is inflated only up to the crawl's
+``DOWNLOAD_MAXSIZE`` (``archive.payload``): a gzip bomb is one problem row, not an OOM-kill. A
+report the database refuses is undone alone (its own savepoint, a ``db_error`` row); the
+others of the batch stay.
+
+An import writes to the database and, with ``copy_dir``, to that folder: it holds both
+(``archive.lock``), so it is refused while a crawl, import or reparse writes there.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import os
 import re
 import shutil
 import socket
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -35,14 +42,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
-from warcio.statusandheaders import StatusAndHeaders
 
 from archive import db
+from archive.lock import ArchiveHold, LeaseLost, hold_archive
 from archive.models import Capture, CrawlRun, Site
+from archive.payload import PayloadError, PayloadTooLarge, http_payload
 from archive.recover import Member, iter_members
 from archive.reindex import parse_warc_date
 from archive.store import CaptureRow, ReportStore, Seen
@@ -65,6 +73,7 @@ DEFAULT_MAX_PAYLOAD = 64 << 20
 _BLOCK = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _COMMIT_EVERY = 50  # stored reports per commit
+_COMMIT_SECONDS = 5.0  # and at least this often: SQLite's write lock is not held for long
 _PROGRESS_STEP = 1 << 20  # bytes between progress calls
 _KEPT_PROBLEMS = 100  # problem lines kept per file in the result (all go to the database)
 _RECENT = 64  # request records / jobs kept for matching a request to its response
@@ -307,23 +316,6 @@ def _plain_members(fh: BinaryIO) -> Iterator[Member]:
         pos = resume
 
 
-def _decoded(raw: bytes, http: StatusAndHeaders) -> bytes:
-    """The payload without its transfer coding (chunked) and content coding (gzip …)."""
-    encoding = (http.get_header("Content-Encoding") or "").strip().lower() or None
-    if encoding not in BufferedReader.get_supported_decompressors():
-        encoding = None
-    chunked = "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
-    if not chunked and encoding is None:
-        return raw
-    stream = io.BytesIO(raw)
-    reader = (ChunkedDataReader(stream, decomp_type=encoding) if chunked
-              else BufferedReader(stream, decomp_type=encoding))
-    parts = []
-    while chunk := reader.read(_BLOCK):
-        parts.append(chunk)
-    return b"".join(parts)
-
-
 def _arc_date(value: str | None) -> datetime | None:
     digits = re.sub(r"\D", "", value or "")
     if len(digits) < 8:
@@ -493,8 +485,10 @@ def copy_into(source: Path, directory: Path) -> Path:
 class _Importer:
     def __init__(self, session: Session, run: CrawlRun, analyser: _Analyser,
                  progress: Callable[[int, int], None] | None, total_bytes: int,
-                 max_payload: int) -> None:
+                 max_payload: int, hold: ArchiveHold) -> None:
         self.session = session
+        self.hold = hold
+        self.last_commit = time.monotonic()
         self.max_payload = max_payload
         self.run = run
         self.analyser = analyser
@@ -550,6 +544,8 @@ class _Importer:
                         self.progress(self.done_bytes + min(member.end, size), self.total_bytes)
                 self._take(self.analyser.drain())
             self.commit()
+        except LeaseLost:
+            raise  # another process writes to the database now: the whole import stops
         except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
             self.analyser.discard()
             self.session.rollback()
@@ -576,8 +572,10 @@ class _Importer:
             self.outcome.problems.append(message)
 
     def commit(self) -> None:
+        self.hold.renew(self.session)  # in this transaction; LeaseLost stops the import
         self.session.commit()
         self.unsaved.clear()
+        self.last_commit = time.monotonic()
 
     # -- records ----------------------------------------------------------------------------------
     def _member(self, member: Member) -> None:
@@ -665,8 +663,13 @@ class _Importer:
                 self._problem(f"{self.warc_file}:{member.offset}: {why}", url)
             return None
         try:
-            body = _decoded(raw, http)
-        except Exception as exc:  # noqa: BLE001 - a bad content coding costs this record only
+            # Inflated in this process: bounded, as the crawl bounds it (DOWNLOAD_MAXSIZE).
+            body = http_payload(raw, http, max_size=self.max_payload)
+        except PayloadTooLarge as exc:
+            self._skip()
+            self._problem(f"{self.warc_file}:{member.offset}: {exc}, not read", url)
+            return None
+        except (PayloadError, ValueError, OSError, EOFError) as exc:  # this record only
             self._skip()
             self._problem(f"{self.warc_file}:{member.offset}: payload does not decode "
                           f"({type(exc).__name__}: {exc})", url)
@@ -756,12 +759,26 @@ class _Importer:
             counts.report_documents += 1
         else:
             counts.reports += 1
-        outcome = self._store(job, analysis)
+        try:
+            # Its own savepoint: a report the database refuses (a value it will not take, a
+            # constraint) is undone alone; the batch's other reports stay (review H6).
+            with self.session.begin_nested():
+                outcome = self._store(job, analysis)
+        except SQLAlchemyError as exc:
+            counts.failed += 1
+            self.store.load()  # its caches may name rows the savepoint took back
+            self._problem(f"{self.warc_file}:{job.offset}: could not store: "
+                          + f"{type(exc).__name__}: {exc}".splitlines()[0], job.url,
+                          kind="db_error")
+            return
         setattr(counts, outcome, getattr(counts, outcome) + 1)
         self.stored.add(job.record_id)
         self.unsaved.append(job.record_id)
-        if len(self.unsaved) >= _COMMIT_EVERY:
+        if len(self.unsaved) >= _COMMIT_EVERY or self._commit_due():
             self.commit()
+
+    def _commit_due(self) -> bool:
+        return time.monotonic() - self.last_commit > _COMMIT_SECONDS or self.hold.due()
 
     def _store(self, job: _Job, analysis: Analysis) -> str:
         """Store one report capture; returns "new", "changed", "unchanged" or "older"."""
@@ -791,47 +808,63 @@ def import_files(db_url: str, paths: list[str], *, copy_dir: str | None = None,
     and counts at the end). With ``copy_dir`` each file is first copied there (never
     overwriting) and the captures point at the copy, else at the file itself. ``progress`` is
     called with (bytes read, bytes in all files). Never raises for bad input: what went wrong is
-    in the result and in the problems table."""
+    in the result and in the problems table. Raises archive.lock.ArchiveBusy while another
+    crawl, import or reparse writes to the database (or to ``copy_dir``)."""
     sessions = db.session_factory(db_url)
     with sessions() as session:
-        run = CrawlRun(started_at=db.now(), status="running", arguments={
-            "import": [str(p) for p in paths], "copy": copy_dir,
-            # As a crawl's: a live import is known as such, a killed one as interrupted.
-            "pid": os.getpid(), "host": socket.gethostname()})
-        session.add(run)
-        session.commit()
-        sizes = []
-        for p in paths:
-            try:
-                sizes.append(os.path.getsize(p))
-            except OSError:
-                sizes.append(0)
-        limits = limits or PoolLimits()
-        if workers:
-            limits = replace(limits, workers=workers)
-        analyser = _Analyser(limits)
-        importer = _Importer(session, run, analyser, progress, sum(sizes), max_payload)
-        outcomes: list[FileOutcome] = []
-        status = "aborted"
+        engine = session.get_bind()
+        assert isinstance(engine, Engine)
+        hold = hold_archive(engine, "import", folder=copy_dir)
         try:
-            for path in paths:
-                outcomes.append(importer.import_file(str(path), copy_dir))
-            analyser.close()
-            read = [o for o in outcomes if o.format is not None]
-            status = "finished" if read or not outcomes else "failed"
+            return _import(session, hold, paths, copy_dir, progress, workers, limits,
+                           max_payload)
         finally:
-            if status == "aborted":  # interrupted (Ctrl-C) or a database failure: say so
-                analyser.kill()
-                session.rollback()
-            total = ImportCounts()
-            for outcome in outcomes:
-                total.add(outcome.counts)
-            run.status, run.finished_at = status, db.now()
-            run.counts = total.as_dict() | {
-                "files": len(paths), "files_failed": sum(o.error is not None for o in outcomes),
-                "problems": sum(o.problem_count for o in outcomes),
-                # The columns ``govcrawl status`` shows for every run.
-                "fetched": total.new + total.changed + total.unchanged + total.older,
-                "failed": total.damaged + total.failed}
-            session.commit()
+            hold.release()
+
+
+def _import(session: Session, hold: ArchiveHold, paths: list[str], copy_dir: str | None,
+            progress: Callable[[int, int], None] | None, workers: int,
+            limits: PoolLimits | None, max_payload: int) -> ImportResult:
+    run = CrawlRun(started_at=db.now(), status="running", arguments={
+        "import": [str(p) for p in paths], "copy": copy_dir,
+        # As a crawl's: a live import is known as such, a killed one as interrupted.
+        "pid": os.getpid(), "host": socket.gethostname()})
+    session.add(run)
+    session.flush()
+    hold.attach(session, run.id)  # the lease names the live run
+    session.commit()
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(os.path.getsize(p))
+        except OSError:
+            sizes.append(0)
+    limits = limits or PoolLimits()
+    if workers:
+        limits = replace(limits, workers=workers)
+    analyser = _Analyser(limits)
+    importer = _Importer(session, run, analyser, progress, sum(sizes), max_payload, hold)
+    outcomes: list[FileOutcome] = []
+    status = "aborted"
+    try:
+        for path in paths:
+            outcomes.append(importer.import_file(str(path), copy_dir))
+        analyser.close()
+        read = [o for o in outcomes if o.format is not None]
+        status = "finished" if read or not outcomes else "failed"
+    finally:
+        if status == "aborted":  # interrupted (Ctrl-C) or a database failure: say so
+            analyser.kill()
+            session.rollback()
+        total = ImportCounts()
+        for outcome in outcomes:
+            total.add(outcome.counts)
+        run.status, run.finished_at = status, db.now()
+        run.counts = total.as_dict() | {
+            "files": len(paths), "files_failed": sum(o.error is not None for o in outcomes),
+            "problems": sum(o.problem_count for o in outcomes),
+            # The columns ``govcrawl status`` shows for every run.
+            "fetched": total.new + total.changed + total.unchanged + total.older,
+            "failed": total.damaged + total.failed}
+        session.commit()
     return ImportResult(run.id, outcomes, total, status)

@@ -1,5 +1,5 @@
 """SQLAlchemy 2.x models: sites, crawl runs, captures, reports, report versions, report cells,
-problems."""
+problems, and the writer's lease."""
 
 from __future__ import annotations
 
@@ -44,6 +44,22 @@ class CrawlRun(Base):
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="running")
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Lease(Base):
+    """Who writes to this database now (``archive.lock.WriterLease``): one row while a crawl,
+    import or reparse runs; ``expires_at`` moves on with the holder's commits."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))  # the holder's, random per acquisition
+    command: Mapped[str] = mapped_column(String(40))  # crawl | import | reparse
+    run_id: Mapped[int | None] = mapped_column(Integer)  # the crawl_runs row, once there is one
+    host: Mapped[str] = mapped_column(String(253))
+    pid: Mapped[int] = mapped_column(Integer)
+    process_start: Mapped[str | None] = mapped_column(String(80))  # boot id : start time
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Capture(Base):

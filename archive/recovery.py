@@ -1,24 +1,30 @@
 """Repair what a killed crawl left, before the next crawl starts: the WARC files are the record of
-what was fetched, the database is brought back in line with them (never the other way round)."""
+what was fetched, the database is brought back in line with them (never the other way round).
+
+It runs under the archive's hold (``archive.lock``: the WARC folder's lock and the database's
+lease), so nothing else writes to the folder or the database meanwhile, and it touches only what
+is provably dead and its own: runs that hold no live lease, and files in the folder it holds.
+"""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from archive.db import aware
+from archive.db import aware, insert_each
+from archive.lock import ArchiveBusy, describe, held_elsewhere
 from archive.models import Capture, CrawlRun, Report, ReportVersion
 from archive.recover import recover_open_files
-from archive.reindex import capture_values, dangling_rows, missing_rows
-from archive.runs import interrupted_runs, live_runs
+from archive.reindex import capture_values, dangling_rows, disk_path, missing_rows
+from archive.runs import interrupted_runs
+from archive.warc import short_hostname, writer_host
 
-
-class ArchiveBusy(Exception):
-    """Another crawl is running on this database."""
+__all__ = ["ArchiveBusy", "NothingToResume", "prepare_run", "repair_archive"]
 
 
 class NothingToResume(Exception):
@@ -29,12 +35,12 @@ def prepare_run(session: Session, warc_dir: str, *, resume: bool) -> tuple[int |
     """Before a crawl: repair what a killed crawl left and say which run to continue.
 
     Returns (the run to resume or None, what was repaired). Runs left unfinished are marked
-    ``interrupted`` unless one of them is resumed."""
-    live = live_runs(session)
-    if live:
-        run = live[0]
-        raise ArchiveBusy(f"crawl run {run.id} is still running (pid {run.arguments.get('pid')}) "
-                          f"on this database; wait for it or stop it first")
+    ``interrupted`` unless one of them is resumed. The caller holds the archive
+    (``archive.lock.hold_archive``); a lease held by anyone else is refused here as well."""
+    other = held_elsewhere(session)
+    if other is not None:
+        raise ArchiveBusy(f"the database is in use by {describe(other)}; wait for it to finish "
+                          f"or stop it first")
     interrupted = interrupted_runs(session)
     if resume and not interrupted:
         raise NothingToResume("no interrupted crawl in this database")
@@ -65,22 +71,47 @@ def repair_archive(session: Session, warc_dir: str, interrupted: Sequence[CrawlR
                    >= since - timedelta(minutes=5))
     rows = missing_rows(session, files)
     if rows:
-        owner = dict(session.execute(select(Capture.warc_file, Capture.run_id)
-                                     .where(Capture.warc_file.in_(files)).distinct()).tuples().all())
+        owner = {warc_file: run_id for warc_file, run_id in session.execute(
+            select(Capture.warc_file, Capture.run_id).where(Capture.warc_file.in_(files)).distinct())}
         fallback = run_ids[-1] if run_ids else None
-        originals = dict(session.execute(
+        originals = {capture_id: digest for capture_id, digest in session.execute(
             select(Capture.id, Capture.payload_digest).where(Capture.id.in_(
-                [r["refers_to"] for r in rows if r.get("refers_to")]))).tuples().all())
+                [r["refers_to"] for r in rows if r.get("refers_to")])))}
         for row in rows:
             row["run_id"] = owner.get(row["warc_file"], fallback)
             row["last_seen_at"] = row["fetched_at"]
             if row.get("refers_to") and not row.get("payload_digest"):
                 # As the crawl writes it: a 304 revisit row carries its original's digest.
                 row["payload_digest"] = originals.get(row["refers_to"])
-        session.execute(insert(Capture), [capture_values(row) for row in rows])
-        lines.append(f"{len(rows)} capture rows rebuilt from WARC records the database never got")
+        # One record the database will not take must not stop every later crawl (review C1).
+        refused = insert_each(session, Capture.__table__,  # type: ignore[arg-type]
+                              [capture_values(row) for row in rows])
+        lines.append(f"{len(rows) - len(refused)} capture rows rebuilt from WARC records the "
+                     f"database never got")
+        if refused:
+            row, exc = refused[0]
+            lines.append(f"{len(refused)} capture rows the database refused, not rebuilt (first: "
+                         f"{row['warc_file']}:{row['warc_offset']}: "
+                         + f"{type(exc).__name__}: {exc}".splitlines()[0] + ")")
     if run_ids:
-        dangling = dangling_rows(session, run_ids=run_ids)
+        # Rows of dead runs, in the folder this repair holds: a row whose record is cut or
+        # damaged there points at nothing. A row whose file is simply not here is removed only
+        # if this host wrote that file (its name says so; else its run ran here): a file of
+        # another host (its own disk, the same path) is not ours to judge (`govcrawl verify`
+        # lists such rows; a person decides).
+        here = socket.gethostname()
+        ran_here = {run.id for run in interrupted if (run.arguments or {}).get("host") == here}
+        dangling, elsewhere = [], 0
+        for capture in dangling_rows(session, run_ids=run_ids, under=warc_dir):
+            writer = writer_host(capture.warc_file)
+            ours = writer == short_hostname() if writer else capture.run_id in ran_here
+            if ours or disk_path(capture.warc_file) is not None:
+                dangling.append(capture)
+            else:
+                elsewhere += 1
+        if elsewhere:
+            lines.append(f"{elsewhere} capture rows of another host's run point at files not on "
+                         f"this host: kept (govcrawl verify lists them)")
         if dangling:
             ids = [c.id for c in dangling]
             session.execute(update(Report).where(Report.capture_id.in_(ids)).values(capture_id=None))

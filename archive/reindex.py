@@ -170,18 +170,23 @@ def disk_path(warc_file: str) -> str | None:
     return None
 
 
-def dangling_rows(session: Session, *, run_ids: Collection[int] | None = None) -> list[Capture]:
+def dangling_rows(session: Session, *, run_ids: Collection[int] | None = None,
+                  under: str | os.PathLike[str] | None = None) -> list[Capture]:
     """Capture rows whose pointer leads to no readable record with their id: missing file,
     offset past the end, another record there, or a damaged member.
 
     Reads each referenced member once, file by file in offset order; ``run_ids`` limits the check
-    to those runs' rows (every referenced record is read, so this saves real time)."""
+    to those runs' rows (every referenced record is read, so this saves real time), ``under``
+    to rows of files in that folder (the one a repair holds locked)."""
     dangling: list[Capture] = []
     query = select(Capture).order_by(Capture.warc_file, Capture.warc_offset)
     if run_ids is not None:
         query = query.where(Capture.run_id.in_(list(run_ids)))
+    folder = Path(under).resolve() if under is not None else None
     query = query.execution_options(yield_per=1000)
     for warc_file, rows in groupby(session.scalars(query), key=lambda c: c.warc_file):
+        if folder is not None and Path(warc_file).parent != folder:
+            continue
         disk = disk_path(warc_file)
         if disk is None:
             dangling.extend(rows)

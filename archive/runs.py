@@ -3,8 +3,6 @@ interrupted crawl left behind, and the per-site coverage ``govcrawl status`` sho
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +10,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from archive.db import aware
+from archive.lock import live_lease
 from archive.models import Capture, CrawlRun, Problem, Report, ReportVersion, Site
 from govcrawl.problems import FAILURE_KINDS, UNFINISHED_STATUSES, CaptureSource, RunStatus
 
@@ -49,32 +48,26 @@ def run_counts(session: Session, run_id: int) -> dict[str, int]:
     }
 
 
-def process_alive(arguments: dict) -> bool:
-    """Is the process that started a run still running (on this host)?"""
-    pid, host = arguments.get("pid"), arguments.get("host")
-    if not pid or host != socket.gethostname():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, ValueError):
-        return False
-    except PermissionError:
-        return True
-    return True
+def live_run_id(session: Session) -> int | None:
+    """The run that writes to this database now: the holder of the live writer's lease
+    (``archive.lock``), which knows whether its process is alive on any host, unlike a pid."""
+    lease = live_lease(session)
+    return lease.run_id if lease is not None else None
 
 
 def interrupted_runs(session: Session) -> list[CrawlRun]:
     """Runs that did not finish and whose process is gone (killed, stopped, rebooted)."""
     runs = session.scalars(select(CrawlRun).where(CrawlRun.status.in_(UNFINISHED))
                            .order_by(CrawlRun.id)).all()
+    live = live_run_id(session)
     # An import is not a crawl: nothing to resume, and its captures live in other files.
-    return [run for run in runs if "import" not in (run.arguments or {})
-            and (run.status != RunStatus.RUNNING or not process_alive(run.arguments))]
+    return [run for run in runs if "import" not in (run.arguments or {}) and run.id != live]
 
 
 def live_runs(session: Session) -> list[CrawlRun]:
-    runs = session.scalars(select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING.value)).all()
-    return [run for run in runs if process_alive(run.arguments)]
+    live = live_run_id(session)
+    run = session.get(CrawlRun, live) if live is not None else None
+    return [run] if run is not None and run.status == RunStatus.RUNNING else []
 
 
 @dataclass(frozen=True)

@@ -2,37 +2,28 @@
 attachments. The crawl's store pipeline, ``govcrawl import`` and ``govcrawl reparse`` all call
 it, so they store a report the same way (they used to have a copy each, and the copies drifted:
 only one cut header values to their columns, each meant something else by "has attachments").
+
+Every value lands fitted to its column (``archive.db.fit``): capture rows here, ORM rows by
+``archive.db``'s flush hook, table cells in ``archive.db.set_cells``.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import db
+from archive.db import fit
 from archive.models import Attachment, Capture, Report
 from archive.reports import apply_combined
 from govcrawl.analysis.result import Analysis
 
-
-def fit(table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` with every string cut to its column's length.
-
-    Servers and third-party WARCs send headers (ETag, Content-Type, Last-Modified …) of any
-    length; PostgreSQL refuses a value longer than its column, and one refused row fails the
-    whole batch it is in."""
-    fitted = dict(values)
-    for name, value in values.items():
-        column = table.columns.get(name)
-        if isinstance(value, str) and column is not None and isinstance(column.type, String):
-            length = column.type.length
-            if length is not None and len(value) > length:
-                fitted[name] = value[:length]
-    return fitted
+__all__ = ["CaptureRow", "ReportStore", "Seen", "fit"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +85,7 @@ class ReportStore:
         self.run_id = run_id
         self.versions_per_run = versions_per_run
         self.keep_listed_title = keep_listed_title
-        self.known: dict[str, Report] = {}
+        self.known: dict[str, Report] = _Recent(KNOWN_REPORTS)
         self.load()
 
     def load(self) -> None:
@@ -237,6 +228,26 @@ class ReportStore:
         attachment.kind = document.kind if document else None
         attachment.pages = document.pages if document else None
         attachment.flags = flags
+
+
+# Reports kept at hand by URL: a page and its attachments arrive close together. Bounded, so a
+# long run does not keep every report it stored (and their loaded cells) in memory; one evicted
+# is flushed already and is found again by a query.
+KNOWN_REPORTS = 500
+
+
+class _Recent(OrderedDict[str, Report]):
+    """A dict that forgets its oldest entries beyond ``size``."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: str, value: Report) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 def _part_columns(part: dict[str, Any]) -> dict[str, Any]:

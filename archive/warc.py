@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import os
+import re
 import socket
 import uuid
 from collections.abc import Iterable
@@ -23,6 +24,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from archive.payload import http_payload
 
 OPEN_SUFFIX = ".open"
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
@@ -129,7 +132,7 @@ class RotatingWarcWriter:
 
     def _open(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
-        host = socket.gethostname().split(".")[0] or "host"
+        host = short_hostname()
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{host}-{os.getpid()}-{uuid.uuid4().hex[:6]}.warc.gz"
         self._serial += 1
         self._path = (self.directory / name).resolve()
@@ -149,12 +152,17 @@ class RotatingWarcWriter:
         """Close the current file and drop its ``.open`` suffix (once its bytes are on disk)."""
         if self._file is None or self._path is None:
             return
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(str(self._path) + OPEN_SUFFIX, self._path)
-        self.closed_files.append(self._path)
+        fh, path = self._file, self._path
+        # Forgotten first: whatever fails below, this file is not written to again (a failed
+        # fsync leaves it under its .open name, for the next crawl's repair to close).
         self._file = self._writer = self._path = None
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fh.close()
+        os.replace(str(path) + OPEN_SUFFIX, path)
+        self.closed_files.append(path)
 
     def _ensure_open(self) -> tuple[WARCWriter, io.BufferedWriter, Path]:
         if self._file is not None and self._file.tell() >= self.max_size:
@@ -270,6 +278,22 @@ class RotatingWarcWriter:
         return self._write(record)
 
 
+def short_hostname() -> str:
+    """This host as the writer names its files (``writer_host`` reads it back)."""
+    return socket.gethostname().split(".")[0] or "host"
+
+
+# {prefix}-{17-digit time}-{5-digit serial}-{host}-{pid}-{6 hex}.warc.gz (RotatingWarcWriter._open)
+_FILE_NAME = re.compile(r"-\d{17}-\d{5}-(?P<host>.+)-\d+-[0-9a-f]{6}\.warc\.gz$")
+
+
+def writer_host(warc_file: str) -> str | None:
+    """The (short) name of the host whose crawl wrote ``warc_file``, from the file's name; None
+    for a name this writer did not make (an imported file, a renamed one)."""
+    found = _FILE_NAME.search(Path(warc_file).name.removesuffix(OPEN_SUFFIX))
+    return found.group("host") if found else None
+
+
 def open_warc_path(warc_file: str) -> str:
     """The path that exists on disk now: the closed file, or its ``.open`` twin while written."""
     if os.path.exists(warc_file):
@@ -279,16 +303,21 @@ def open_warc_path(warc_file: str) -> str:
     raise FileNotFoundError(f"WARC file not found: {warc_file}")
 
 
-def read_record(warc_file: str, offset: int, *, decoded: bool = False) -> tuple[ArcWarcRecord, bytes]:
+def read_record(warc_file: str, offset: int, *, decoded: bool = False,
+                max_size: int = 0) -> tuple[ArcWarcRecord, bytes]:
     """Read the record at ``offset``; returns it with its payload, raw as received
-    (content-encoding kept) or, with ``decoded``, with the content-encoding removed."""
+    (content-encoding kept) or, with ``decoded``, with the content-encoding removed and at most
+    ``max_size`` bytes inflated (``archive.payload``: raises PayloadError, a ValueError)."""
     with open(open_warc_path(warc_file), "rb") as fh:
         fh.seek(offset)
         for record in ArchiveIterator(fh):
-            stream = record.content_stream() if decoded else record.raw_stream
-            payload = stream.read()
+            payload = record.raw_stream.read()
             if getattr(record.raw_stream, "limit", 0):
                 raise ValueError(f"WARC record at {warc_file}:{offset} is cut short")
+            if decoded:
+                # Not warcio's content_stream(): it inflates without a bound, and its brotli
+                # reader fails on every br record (review H3/H4).
+                payload = http_payload(payload, record.http_headers, max_size=max_size)
             return record, payload
     raise ValueError(f"no WARC record at {warc_file}:{offset}")
 

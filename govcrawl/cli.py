@@ -187,15 +187,19 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 def cmd_import(args: argparse.Namespace) -> None:
     from archive.importer import import_files
+    from archive.lock import ArchiveBusy
 
     missing = [path for path in args.files if not Path(path).is_file()]
     if missing:
         raise UserError(f"import: no such file: {', '.join(missing)}")
     check_db_url(args.db)
     settings = project_settings(args.db, defaults.GOVCRAWL_WARC_DIR, args.set)
-    result = import_files(args.db, args.files, copy_dir=args.copy, workers=args.workers,
-                          limits=PoolLimits.from_settings(settings),
-                          max_payload=settings.getint("DOWNLOAD_MAXSIZE"))
+    try:
+        result = import_files(args.db, args.files, copy_dir=args.copy, workers=args.workers,
+                              limits=PoolLimits.from_settings(settings),
+                              max_payload=settings.getint("DOWNLOAD_MAXSIZE"))
+    except ArchiveBusy as exc:  # a crawl, import or reparse writes to the database or folder
+        raise UserError(f"import: {exc}") from None
     print("\n".join(result.lines()), file=sys.stderr)
     if not result.ok:
         raise CommandFailed("import: no file could be imported (see the lines above)")
@@ -251,11 +255,16 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_reparse(args: argparse.Namespace) -> None:
+    from archive.lock import ArchiveBusy
     from govcrawl.reparse import reparse
 
     check_db_url(args.db, must_exist=True)
     settings = project_settings(args.db, defaults.GOVCRAWL_WARC_DIR, args.set)
-    result = reparse(args.db, workers=args.workers, limits=PoolLimits.from_settings(settings))
+    try:
+        result = reparse(args.db, workers=args.workers, limits=PoolLimits.from_settings(settings),
+                         max_payload=settings.getint("DOWNLOAD_MAXSIZE"))
+    except ArchiveBusy as exc:  # a crawl, import or reparse writes to the database
+        raise UserError(f"reparse: {exc}") from None
     print(f"reparsed {result.reports} reports; {result.failed} could not be read (see table problems)",
           file=sys.stderr)
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from sqlalchemy.orm import Session
 
+    from archive.lock import ArchiveHold
+
 
 class ConfigError(ValueError):
     """Settings that contradict each other or cannot work; the message is one line naming them."""
@@ -229,39 +231,59 @@ _configs: weakref.WeakKeyDictionary[Crawler, CrawlConfig] = weakref.WeakKeyDicti
 
 # -- before a crawl starts ------------------------------------------------------------------------
 # The repair (archive.recovery.prepare_run) must run exactly once per crawl and before it opens its
-# run row. ArchiveExtension always asks for it (``prepared_run``), which covers scrapy crawl and
-# scrapyd. ``govcrawl crawl`` runs it earlier (``prepare_crawl``), before Scrapy starts, so that a
-# busy archive or nothing to resume is a one-line error with nothing logged before it; the result
-# waits here, in this process, for that crawl's extension, which takes it instead of repairing
-# again. Held in memory, not in a setting: nothing outside this process can claim it.
-_prepared: dict[tuple[str, str], int | None] = {}
+# run row, under the archive's hold (archive.lock: the WARC folder's flock and the database's
+# lease), which the crawl then keeps until it closes. ArchiveExtension always asks for it
+# (``prepared_run``), which covers scrapy crawl and scrapyd. ``govcrawl crawl`` runs it earlier
+# (``prepare_crawl``), before Scrapy starts, so that a busy archive or nothing to resume is a
+# one-line error with nothing logged before it; the result and the hold wait here, in this
+# process, for that crawl's extension, which takes them instead of repairing again. Held in
+# memory, not in a setting: nothing outside this process can claim them.
+_prepared: dict[tuple[str, str], tuple[int | None, ArchiveHold]] = {}
 
 
-def _prepare(config: CrawlConfig, session: Session | None, report: Callable[[str], None]) -> int | None:
+def _prepare(config: CrawlConfig, session: Session | None,
+             report: Callable[[str], None]) -> tuple[int | None, ArchiveHold]:
+    from sqlalchemy import Engine
+
     from archive.db import session_factory
+    from archive.lock import hold_archive
     from archive.recovery import prepare_run
 
     if session is None:
         with session_factory(config.db_url)() as own:
             return _prepare(config, own, report)
-    run, lines = prepare_run(session, config.warc_dir, resume=config.resume)
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    # Taken before anything is read: a second crawl, import or reparse on the folder or the
+    # database is refused here (ArchiveBusy), before it could repair a live crawl's files.
+    hold = hold_archive(engine, "crawl", folder=config.warc_dir)
+    try:
+        run, lines = prepare_run(session, config.warc_dir, resume=config.resume)
+    except BaseException:
+        hold.release()
+        raise
     for line in lines:
         report(line)
-    return run
+    return run, hold
 
 
 def prepare_crawl(config: CrawlConfig, report: Callable[[str], None]) -> int | None:
-    """Repair what a killed crawl left and choose the run to resume (None: a new run), ahead of
-    the crawl this process is about to start. Raises archive.recovery.ArchiveBusy or
-    NothingToResume; ``report`` gets one line per repair."""
-    run = _prepare(config, None, report)
-    _prepared[(config.db_url, config.warc_dir)] = run
+    """Take the archive, repair what a killed crawl left and choose the run to resume (None: a
+    new run), ahead of the crawl this process is about to start. Raises
+    archive.recovery.ArchiveBusy or NothingToResume; ``report`` gets one line per repair."""
+    stale = _prepared.pop((config.db_url, config.warc_dir), None)
+    if stale is not None:  # prepared before, and that crawl never opened: let its hold go
+        stale[1].release()
+    run, hold = _prepare(config, None, report)
+    _prepared[(config.db_url, config.warc_dir)] = (run, hold)
     return run
 
 
-def prepared_run(config: CrawlConfig, session: Session, report: Callable[[str], None]) -> int | None:
+def prepared_run(config: CrawlConfig, session: Session,
+                 report: Callable[[str], None]) -> tuple[int | None, ArchiveHold]:
     """For the archive extension as the crawl opens: the run ``prepare_crawl`` chose for this
-    archive in this process, else the repair done now (same exceptions)."""
+    archive in this process and its hold, else the hold taken and the repair done now (same
+    exceptions). The caller releases the hold when the crawl ends."""
     key = (config.db_url, config.warc_dir)
     if key in _prepared:
         return _prepared.pop(key)

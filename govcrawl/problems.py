@@ -20,11 +20,19 @@ class ProblemKind(StrEnum):
     HTTP_ERROR = "http_error"  # the server answered with an error status
     FETCH_ERROR = "fetch_error"  # no answer: DNS, connection, timeout …
     IGNORED = "ignored"  # a request dropped by Scrapy (robots.txt, offsite, a middleware)
+    # a request refused just before the downloader: a host outside the sites' domains, a port
+    # not theirs, a non-public address, a web-archive redirect away from the sites
+    OUT_OF_SCOPE = "out_of_scope"
+    # robots.txt answered 5xx/429, a challenge page or no answer: the host is not crawled
+    # (RFC 9309 §2.3.1.4; once per host)
+    ROBOTS_UNAVAILABLE = "robots_unavailable"
     ANTIBOT_CHALLENGE = "antibot_challenge"  # a wall page instead of the content
     TRUNCATED = "truncated"  # the body was shorter than announced (archived as truncated)
     # the crawl's own limits and inputs
     SITE_LIST = "site_list"  # a line of the site list could not be read
     SITE_BUDGET = "site_budget"  # a site's request budget ran out
+    # a page over GOVCRAWL_MAX_PARSE_BYTES: its links were read from its first bytes only
+    PAGE_TOO_LARGE = "page_too_large"
     CDX_ERROR = "cdx_error"  # a web archive's CDX answer could not be read
     # reading and storing what was fetched
     EXTRACT_ERROR = "extract_error"  # the analysis of a page or document failed

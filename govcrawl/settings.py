@@ -36,7 +36,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Backoff between retries; Retry-After (429/503) wins when the server sends one.
 GOVCRAWL_RETRY_BACKOFF_BASE = 2.0
 GOVCRAWL_RETRY_BACKOFF_MAX = 120.0
-# After an anti-bot challenge (加速乐 521, 瑞数 412, WAF pages) space requests to that host this far.
+# After an anti-bot challenge (加速乐 521, 瑞数 412, WAF pages) space requests to that host this far
+# for the rest of the crawl (AutoThrottle cannot lower it).
 GOVCRAWL_WALL_DELAY = 30.0
 # warcio cannot read zstd and crashes on br (warcio issue 73): ask only for what it reads.
 DEFAULT_REQUEST_HEADERS = {
@@ -52,8 +53,14 @@ GOVCRAWL_MAX_UNIT_HOPS = 3
 GOVCRAWL_MAX_LIST_PAGES = 200
 GOVCRAWL_MAX_COLUMN_HOPS = 3  # nested sub-columns (年报 → 乡镇年报 → 2022年)
 GOVCRAWL_MAX_REQUESTS_PER_SITE = 5000
+# Links are read (on the reactor thread) from this much of a page; beyond: page_too_large. 0: all.
+GOVCRAWL_MAX_PARSE_BYTES = 4 * 1024 * 1024
 
 # --- safety: nothing listens, nothing phones home ---------------------------------------------
+# The scope guard (ScopeMiddleware) refuses hosts that are, or resolve to, loopback, private,
+# link-local and other non-public addresses. True only for a crawl of a local test web (the
+# simulated web's loopback proxy); with it, the guard resolves nothing.
+GOVCRAWL_ALLOW_PRIVATE_ADDRESSES = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -105,6 +112,9 @@ GOVCRAWL_WAYBACK_FROM = 0
 GOVCRAWL_WAYBACK_TO = 0
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt as RFC 9309 reads failures: 5xx/429/no answer ⇒ the host is not crawled.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "govcrawl.middlewares.StrictRobotsTxtMiddleware": 100,
     # Scrapy's cookie middleware asks tldextract, which downloads the Public Suffix List.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "govcrawl.middlewares.OfflineCookiesMiddleware": 700,
@@ -118,6 +128,10 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.middlewares.ConditionalRequestMiddleware": 900,
     # Closest to the downloader: sees every exchange raw (robots.txt, redirect hops, gzip bodies).
     "govcrawl.middlewares.WarcCaptureMiddleware": 950,
+    # Last before the network (process_request runs in ascending order, and retries, redirects
+    # and meta refreshes come back through the whole chain): every request is checked for the
+    # sites' hosts and ports and for public addresses, whatever dont_filter says.
+    "govcrawl.middlewares.ScopeMiddleware": 990,
 }
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,

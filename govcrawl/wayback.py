@@ -16,9 +16,10 @@ _ARCHIVED = re.compile(r"^/web/(\d{4,14})id_/(.+)$")
 # Paths of annual-report columns and their articles on gov.cn portals (URL only: the CDX API
 # gives no titles; the report callback still checks each page's title).
 _REPORT_PATH = re.compile(r"zfxxgknb|xxgknb|gknb|ndbg|nianbao|ndbb|zfxxgkndbg|xxgkndbg|/nb/", re.I)
-# An article: a file named with a digit, a page or a report document.
+# An article: a file named with a digit, a page or a report document. ``[^/\d]*\d`` (up to the
+# first digit), not ``[^/]*\d``: a name of n digits would be tried at every digit, n² steps.
 _ARTICLE = re.compile(
-    r"/[^/]*\d[^/]*" + extensions_pattern((*PAGE_EXTENSIONS, *REPORT_EXTENSIONS)) + "$", re.I
+    r"/[^/\d]*\d[^/]*" + extensions_pattern((*PAGE_EXTENSIONS, *REPORT_EXTENSIONS)) + "$", re.I
 )
 
 

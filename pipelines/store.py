@@ -49,6 +49,8 @@ class StorePipeline:
                 # attachment added by its own row): read them again.
                 archive.session.expire(report, ["capture", "attachments", "site"])
                 record = report_record(report)
+                # Not kept loaded: ~170 cell objects per report would stay in memory with it.
+                archive.session.expire(report, ["cells", "attachments"])
         except SQLAlchemyError as exc:
             # The WARC holds the page; the row can be rebuilt from it. Keep crawling.
             store.load()

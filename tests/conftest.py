@@ -15,7 +15,9 @@ from simweb import SimulatedWeb, build_test_web
 TESTS = Path(__file__).parent
 # Fast settings for loopback: politeness delays off (their defaults are pinned in test_settings).
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", "GOVCRAWL_RETRY_BACKOFF_BASE=0.2", "-s", "GOVCRAWL_EXTRACT_WORKERS=2"]
+        "-s", "GOVCRAWL_RETRY_BACKOFF_BASE=0.2", "-s", "GOVCRAWL_EXTRACT_WORKERS=2",
+        # The simulated hosts are reached through a proxy on 127.0.0.1: no DNS lookups at all.
+        "-s", "GOVCRAWL_ALLOW_PRIVATE_ADDRESSES=True"]
 
 
 @dataclass

@@ -116,3 +116,18 @@ def test_page_links_of_a_dataproxy_response_list_each_record_once() -> None:
     links = page_links(_read("dataproxy_jcms.xml"), url)
     records = [link for link in links if link.rel != "next"]
     assert len(records) == len({link.url for link in records}) == 3
+
+
+def test_records_after_an_unclosed_one_are_not_searched_again() -> None:
+    # An unclosed <record> made the pattern rescan the rest of the page from every later one
+    # (quadratic); the scan stops there, keeping the records before it.
+    html = ("<datastore><record><![CDATA[<a href='/art/1.html' title='甲'>甲</a>]]></record>"
+            + "<record>x" * 10_000 + "</datastore>")
+    assert [link.url for link in datastore_links(html, COLUMN)] == [
+        "http://www.yunhe.gov.cn/art/1.html"]
+
+
+def test_the_last_href_of_the_first_base_tag_with_one_is_the_base() -> None:
+    html = ("<base target=_blank><base href='/a/' href='/b/'><base href='/c/'>"
+            "<datastore><record><![CDATA[<a href='x.html'>x</a>]]></record></datastore>")
+    assert [link.url for link in datastore_links(html, COLUMN)] == ["http://www.yunhe.gov.cn/b/x.html"]

@@ -33,7 +33,9 @@ _SPACE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 _HREF_NOISE = re.compile(r"[\t\n\r]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _UNPARSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-_TRUNCATED = re.compile(r"(?:\.{2,}|…+)$")
+# Trailing "..." or "…". The look-behinds start a match only at the beginning of a run: a search
+# for ``\.{2,}$`` from every dot of a long run of dots not at the end is quadratic.
+_TRUNCATED = re.compile(r"(?:(?<!\.)\.{2,}|(?<!…)…+)$")
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,35 @@ _ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p"})
 _ROW_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
-def row_date(anchor: lxml.html.HtmlElement) -> str:
+# A row whose text is longer than this is a block of text, not a list row with a date.
+_ROW_TEXT_LIMIT = 400
+# The text of each row already measured (None: too long), per page: one <p> holding 10⁴ links is
+# the row of every one of them, and measuring it again for each link was quadratic.
+RowTexts = dict[lxml.html.HtmlElement, str | None]
+
+
+def _row_text(row: lxml.html.HtmlElement, rows: RowTexts) -> str | None:
+    """The row's text, or None when it is longer than ``_ROW_TEXT_LIMIT``: measured piece by piece
+    and given up at the limit (a 5 MB row is not copied out to learn that it is long), once per
+    row and page."""
+    if row in rows:
+        return rows[row]
+    pieces: list[str] = []
+    size = 0
+    for piece in row.itertext():  # the text nodes text_content() joins, in the same order
+        pieces.append(piece)
+        size += len(piece)
+        if size > _ROW_TEXT_LIMIT:
+            rows[row] = None
+            return None
+    rows[row] = text = "".join(pieces)
+    return text
+
+
+def row_date(anchor: lxml.html.HtmlElement, rows: RowTexts | None = None) -> str:
     """The date a list row prints next to its link (``<li><a>…</a><span>2024-01-26</span></li>``),
-    ISO, or "". Only the row's text outside the link counts: a title's year is not a date."""
+    ISO, or "". Only the row's text outside the link counts: a title's year is not a date.
+    ``rows`` caches the rows' texts across the links of one page."""
     row = anchor.getparent()
     for _ in range(3):
         if row is None or row.tag in _ROW_TAGS:
@@ -153,10 +181,10 @@ def row_date(anchor: lxml.html.HtmlElement) -> str:
         row = row.getparent()
     if row is None or row.tag not in _ROW_TAGS:
         return ""
-    own = anchor.text_content()
-    text = row.text_content()
-    if len(text) > 400:
+    text = _row_text(row, {} if rows is None else rows)
+    if text is None:
         return ""
+    own = anchor.text_content()
     match = _ROW_DATE.search(text.replace(own, " ", 1) if own else text)
     if match is None:
         return ""
@@ -172,6 +200,7 @@ def links_from_tree(tree: lxml.html.HtmlElement | None, base: str) -> list[Link]
     if tree is None:
         return []
     found: list[Link] = []
+    rows: RowTexts = {}
     for element in tree.iter("a", "area"):
         url = absolute_url(element.get("href"), base)
         if url is None:
@@ -183,7 +212,7 @@ def links_from_tree(tree: lxml.html.HtmlElement | None, base: str) -> list[Link]
                 text=_element_text(element),
                 title=normalize_space(element.get("title")),
                 rel="next" if "next" in rel.split() else "",
-                date=row_date(element),
+                date=row_date(element, rows),
             )
         )
     for element in tree.iter("link"):

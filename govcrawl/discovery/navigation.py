@@ -12,11 +12,12 @@ from govcrawl.discovery.titles import YEAR, canonical
 
 # 政府信息公开, 政务公开, XX县信息公开, 部门信息公开, 政府信息公开目录, 信息公开专栏 … The words before
 # the core may only name who publishes (an admin area, an organisation, 部门/乡镇), so that
-# 重点领域信息公开 (a topic) or 依申请公开 (a procedure) are not sections.
+# 重点领域信息公开 (a topic) or 依申请公开 (a procedure) are not sections. Used with fullmatch
+# only (on ≤ 20 characters), hence ``\A``: a search would try the 10-character window everywhere.
 _SECTION_TEXT = re.compile(
-    r"(?:[\u4e00-\u9fff]{0,10}(?:县|市|区|旗|州|盟|镇|乡|街道|局|委|办|政府|部门|乡镇|单位|镇街))?"
+    r"\A(?:(?:[\u4e00-\u9fff]{0,10}(?:县|市|区|旗|州|盟|镇|乡|街道|局|委|办|政府|部门|乡镇|单位|镇街))?"
     r"(?:政府信息|政务信息|政务|信息)公开(?:目录|专栏|专题|平台|网|门户|主页)?"
-    r"|法定主动公开(?:内容|目录)?|主动公开(?:目录|内容)|(?:政府)?信息公开目录|公开目录"
+    r"|法定主动公开(?:内容|目录)?|主动公开(?:目录|内容)|(?:政府)?信息公开目录|公开目录)"
 )
 # Paths and hosts of disclosure sections: /zwgk/, /xxgk/index.html, http://xxgk.x.gov.cn/.
 SECTION_PATH_TOKENS = frozenset(
@@ -42,7 +43,9 @@ _UNIT_SUFFIX = (
     r"街道办事处|办事处|街道|镇|乡|管理委员会|委员会|管委会|管理局|局|委|办公室|办|中心|所|院|队|"
     r"人民政府|政府|署|厅|处|站|馆|部|妇联|残联|工商联|文联|侨联|科协|总工会|团县委|团市委"
 )
-_UNIT_NAME = re.compile(rf"[\u4e00-\u9fff()·]{{0,24}}(?:{_UNIT_SUFFIX})")
+# Used with fullmatch only (on ≤ 26 characters); ``\A`` says so, and keeps a search from trying
+# the 24-character window at every position of a long text.
+_UNIT_NAME = re.compile(rf"\A[\u4e00-\u9fff()·]{{0,24}}(?:{_UNIT_SUFFIX})")
 # Navigation words that end like an organisation but are not one.
 _NOT_UNIT = re.compile(
     r"(?:新闻|下载|帮助|消息|个人|用户|会员|资讯|数据|文件|办件)中心$|(?:通|要|上|线|马上|掌上|就近|一次)办$|"
@@ -50,11 +53,18 @@ _NOT_UNIT = re.compile(
     r"通知|公告|关于|指南|制度|(?:网上|在线|便民)办事|办事(?:服务|大厅|指南)|领导|简介|概况|动态|要闻|新闻"
 )
 # Categories of units on a disclosure platform: 乡镇信息公开, 部门信息公开, 乡镇（街道）, 县直部门 …
+# The words 部门 单位 机构 乡镇 镇街 街镇 街道 乡 镇 村 社区, repeated, are written so that at most
+# one of them fits at any position (乡镇 is 乡 + 镇; a 镇 before 街 takes the 街 unless 街道
+# follows): ``(?:…|乡镇|…|乡|镇|…)+`` could split 乡镇乡镇… in 2^n ways, all tried when the text
+# does not end as a category. Same texts accepted (checked on every string of up to 7 of these
+# words); used with fullmatch only, hence ``\A``.
 _UNIT_CATEGORY = re.compile(
-    r"(?:[县市区旗州盟]直|[县市区旗州]政府|[县市区]级|[县市区])?"
-    r"(?:部门|单位|机构|乡镇|镇街|街镇|街道|乡|镇|村|社区)+"
+    r"\A(?:[县市区旗州盟]直|[县市区旗州]政府|[县市区]级|[县市区])?"
+    r"(?:部门|单位|机构|社区|乡|村|镇街(?!道)|镇(?!街(?!道))|街[镇道])+"
     r"(?:(?:政府)?信息公开|政务公开|公开)?(?:目录|专栏|平台)?"
 )
+_BRACKETS = re.compile(r"[()]")
+_DIGIT = re.compile(r"\d")
 
 
 def _path_segments(url: str) -> tuple[str, list[str]]:
@@ -89,7 +99,7 @@ def is_section_url(url: str) -> bool:
 @lru_cache(maxsize=16384)
 def is_unit_category_text(text: str) -> bool:
     """True for a category of units: 乡镇信息公开, 部门信息公开, 乡镇（街道）, 县直部门 …"""
-    folded = re.sub(r"[()]", "", canonical(text))
+    folded = _BRACKETS.sub("", canonical(text))
     return 2 <= len(folded) <= 16 and _UNIT_CATEGORY.fullmatch(folded) is not None
 
 
@@ -98,7 +108,7 @@ def is_unit_name(text: str) -> bool:
     """True for an organisation name used as link text: XX镇, XX街道办事处, 县财政局, 县发改委,
     县人民政府办公室, 县政务服务中心 … (not navigation words such as 新闻中心 or 一网通办)."""
     folded = canonical(text)
-    if not 2 <= len(folded) <= 26 or YEAR.search(folded) or re.search(r"\d", folded):
+    if not 2 <= len(folded) <= 26 or YEAR.search(folded) or _DIGIT.search(folded):
         return False
     if len(folded) == 2 and folded[-1] not in "镇乡":
         return False

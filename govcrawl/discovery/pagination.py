@@ -59,10 +59,16 @@ def _dedupe(urls: Iterable[str], exclude: str, max_pages: int) -> list[str]:
 # --- TRS createPageHTML ------------------------------------------------------------------------
 
 
+def _variable_pattern(name: str) -> re.Pattern[str]:
+    r"""``name = 5`` / ``name = "5"`` in a page's script. ``\s*(?:['"]\s*)?`` rather than
+    ``\s*['"]?\s*``: the same text, but a run of spaces splits one way only (linear time)."""
+    return re.compile(rf"\b{re.escape(name)}\s*=\s*(?:['\"]\s*)?(\d{{1,6}})\b")
+
+
 def _script_variables(html: str, names: set[str]) -> dict[str, int]:
     values: dict[str, int] = {}
     for name in names:
-        match = re.search(rf"\b{re.escape(name)}\s*=\s*['\"]?\s*(\d{{1,6}})\b", html)
+        match = _variable_pattern(name).search(html)
         if match:
             values[name] = int(match.group(1))
     return values
@@ -169,10 +175,15 @@ def _page_number(url: str) -> tuple[tuple[str, ...], int] | None:
     return None
 
 
+def _query_pattern(key: str) -> re.Pattern[str]:
+    """``key=N`` in a raw query string."""
+    return re.compile(rf"(^|&){re.escape(key)}=\s*\d+")
+
+
 def _render(scheme: tuple[str, ...], template: str, number: int) -> str:
     if scheme[0] == "query":  # substitute in the raw query: keep order and encoding as served
         parts = urlsplit(template)
-        pattern = re.compile(rf"(^|&){re.escape(scheme[4])}=\s*\d+")
+        pattern = _query_pattern(scheme[4])
         query = pattern.sub(lambda m: f"{m.group(1)}{scheme[4]}={number}", parts.query, count=1)
         return urlunsplit(parts._replace(query=query))
     _, protocol, netloc, directory, stem, separator, extension = scheme

@@ -53,7 +53,8 @@ _REMARKS = re.compile(
     r"图文版|简版|附表|附件\d*|[-—_:：,，.。;；、·])*"
 )
 # ``-县财政局`` or a page <title>'s trail: ``_略阳县人民政府``, `` - 政务公开 - XX县人民政府``.
-_AGENCY_AFTER = re.compile(r"(?:[-—_|:：]+[\u4e00-\u9fff()]{2,24})+")
+# Used with fullmatch only, hence ``\A``: a search would rescan the rest from every separator.
+_AGENCY_AFTER = re.compile(r"\A(?:[-—_|:：]+[\u4e00-\u9fff()]{2,24})+")
 
 # Things that are yearly reports but not ours (企业年度报告, 法治政府建设年度报告, 统计年报 …).
 OTHER_YEARLY = re.compile(
@@ -61,8 +62,11 @@ OTHER_YEARLY = re.compile(
     r"政府工作报告|国民经济|公报"
 )
 
-_TRUNCATION = re.compile(r"(?:\.{2,}|…+)$")
-_RAW_TRUNCATION = re.compile(r"(?:\.{2,}|…|．{2,}|。{3})\s*$")
+_SHORT_CORE = re.compile(r"年度报告|年报")
+# A trailing "..." / "…" (the look-behinds start a match only where a run begins: searching
+# ``\.{2,}$`` from every dot of a long run not at the end would be quadratic).
+_TRUNCATION = re.compile(r"(?:(?<!\.)\.{2,}|(?<!…)…+)$")
+_RAW_TRUNCATION = re.compile(r"(?:(?<!\.)\.{2,}|…|(?<!．)．{2,}|。{3})\s*$")
 _FULL_CORES = (
     "政府信息公开工作年度报告",
     "政府信息公开年度报告",
@@ -117,7 +121,7 @@ def is_listed_report_title(title: str) -> bool:
     text = _TRUNCATION.sub("", text)
     if not YEAR.search(text):
         return False
-    short = re.search(r"(?:年度报告|年报)", text)
+    short = _SHORT_CORE.search(text)
     if short is not None and not truncated:
         before, after = text[: short.start()], text[short.end() :]
         return not NEWS_BEFORE.search(before) and _remarks_only(after)

@@ -30,7 +30,7 @@ from govcrawl.encoding import decode_html
 from govcrawl.extensions import ArchiveExtension
 from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
 from govcrawl.meta import DATALOSS, FROM_ARCHIVE, UNCHANGED, CaptureMeta, StepMeta
-from govcrawl.middlewares import slow_down_host
+from govcrawl.middlewares import OutOfScope, slow_down_host
 from govcrawl.sites import Site, SiteError, iter_site_args
 from govcrawl.wayback import cdx_query_url, report_candidate
 
@@ -62,6 +62,7 @@ class AnnualReportsSpider(Spider):
         self.allowed_domains = sorted(set(self.domains.values()))
         self.requests_per_site: Counter[str] = Counter()
         self.over_budget: set[str] = set()
+        self.too_large: set[str] = set()  # pages parsed only in part (page_too_large recorded)
         # Recorded on the crawl_runs row (with the run mode) however the crawl was started.
         self.arguments: dict[str, str | None] = {"sites": sites, "site": site}
 
@@ -188,7 +189,7 @@ class AnnualReportsSpider(Spider):
             return
         here = StepMeta.of(response)
         site = self.sites_by_url[here.site_url]
-        html, _ = decode_html(response.body, content_type.decode("latin-1") or None)
+        html, _ = decode_html(self._parsed_part(response), content_type.decode("latin-1") or None)
         steps = plan(html, response.url, here.role, here.hops,
                      domains=(self.domains[site.url],), limits=self.limits)
         if self.early_stop and self._list_exhausted(response, steps):
@@ -201,6 +202,26 @@ class AnnualReportsSpider(Spider):
                 yield self._request(site, step, report_url=step.parent)
             else:
                 yield self._request(site, step)
+
+    def _parse_limit(self) -> int:
+        limit = self.crawler.settings.getint("GOVCRAWL_MAX_PARSE_BYTES")
+        return limit if limit > 0 else 1 << 62
+
+    def _parsed_part(self, response: Response) -> bytes:
+        """The bytes of a page its links are read from: callbacks run on the reactor thread, where
+        decoding and planning a 60 MiB page would stall every site's crawl (the whole page still
+        goes to the analysis, in its worker). A page over GOVCRAWL_MAX_PARSE_BYTES is read up to
+        the last ``<`` before the limit: a tag is not cut in half, nor a character (``<`` is never
+        part of a UTF-8, GBK or Big5 one). Links after it are lost: recorded once per URL."""
+        body, limit = response.body, self._parse_limit()
+        if len(body) <= limit:
+            return body
+        if response.url not in self.too_large:
+            self.too_large.add(response.url)
+            self.archive.problem("page_too_large", f"{len(body)} bytes: links only read from the "
+                                 f"first {limit} (GOVCRAWL_MAX_PARSE_BYTES)", url=response.url)
+        cut = body.rfind(b"<", 0, limit)
+        return body[: cut if cut > 0 else limit]
 
     def _list_exhausted(self, response: Response, steps: list[Step]) -> bool:
         """A list page that is unchanged since the last crawl and links only reports known
@@ -243,12 +264,13 @@ class AnnualReportsSpider(Spider):
                 document=document,
                 disposition=disposition,
             )
-        if not document and _MAY_LINK_DOCUMENTS.search(response.body):
+        # Only the part _attachments reads is searched (a regex over 64 MiB takes seconds).
+        if not document and _MAY_LINK_DOCUMENTS.search(response.body, 0, self._parse_limit()):
             yield from self._attachments(response, content_type)
 
     def _attachments(self, response: Response, content_type: str | None) -> Iterator[Request]:
         site = self.sites_by_url[StepMeta.of(response).site_url]
-        html, _ = decode_html(response.body, content_type)
+        html, _ = decode_html(self._parsed_part(response), content_type)
         for step in attachment_steps(html, response.url, (self.domains[site.url],)):
             if not self._budget_left(site):
                 return
@@ -284,6 +306,8 @@ class AnnualReportsSpider(Spider):
             response = failure.value.response
             if not self._is_wall(response):
                 self.archive.problem("http_error", f"HTTP {response.status}", url=request.url)
+        elif failure.check(OutOfScope):
+            return  # the scope guard recorded it (out_of_scope)
         elif failure.check(IgnoreRequest):
             self.archive.problem("ignored", str(failure.value) or "request ignored", url=request.url)
         else:

@@ -127,3 +127,63 @@ def test_list_is_paged_on_when_changed_new_or_early_stop_is_off(
     assert len(_lists(requests)) == 4
     assert not crawler.stats.get_value("govcrawl/early_stops")
 
+
+
+# -- pages too large to parse on the reactor thread -----------------------------------------
+
+def _links_page(count: int, encoding: str = "utf-8") -> bytes:
+    links = "".join(f"<li><a href='/zwgk/zfxxgknb/2023/t{i}.html'>略阳县{2000 + i}年政府信息公开工作年度报告</a></li>"
+                    for i in range(count))
+    return f"<html><body><ul>{links}</ul></body></html>".encode(encoding)
+
+
+def _reports(requests: list[Request]) -> list[str]:
+    return [r.url for r in requests if StepMeta.of(r).role is Role.REPORT]
+
+
+def test_a_page_over_the_parse_limit_is_read_in_part_and_recorded_once(tmp_path: Path) -> None:
+    body = _links_page(20)
+    limit = body.index(b"t10.html")  # inside the 11th link
+    crawler = make_crawler(tmp_path, GOVCRAWL_MAX_PARSE_BYTES=limit)
+    spider = make_spider(crawler, site=LUEYANG)
+    request = spider_request(COLUMN, LUEYANG, Role.COLUMN, hops=1)
+    for _ in range(2):  # a page seen twice (a retry, a replay) is recorded once
+        found = _reports(list(spider.parse_page(html_response(COLUMN, body, request=request))))
+        assert [url.rsplit("/", 1)[1] for url in found] == [f"t{i}.html" for i in range(10)]
+    (problem,) = problems(crawler, "page_too_large")
+    assert problem.url == COLUMN and f"first {limit}" in problem.message
+
+
+def test_a_page_within_the_parse_limit_is_read_whole(tmp_path: Path) -> None:
+    body = _links_page(20)
+    crawler = make_crawler(tmp_path, GOVCRAWL_MAX_PARSE_BYTES=len(body))
+    spider = make_spider(crawler, site=LUEYANG)
+    request = spider_request(COLUMN, LUEYANG, Role.COLUMN, hops=1)
+    assert len(_reports(list(spider.parse_page(html_response(COLUMN, body, request=request))))) == 20
+    assert problems(crawler, "page_too_large") == []
+
+
+def test_the_cut_never_splits_a_gbk_character(tmp_path: Path) -> None:
+    body = _links_page(20, "gb18030")
+    limit = body.index(b"t10.html") + 21  # in the middle of 年, in the 11th link's title
+    crawler = make_crawler(tmp_path, GOVCRAWL_MAX_PARSE_BYTES=limit)
+    spider = make_spider(crawler, site=LUEYANG)
+    request = spider_request(COLUMN, LUEYANG, Role.COLUMN, hops=1)
+    page = html_response(COLUMN, body, request=request, headers={"Content-Type": "text/html"})
+    assert spider._parsed_part(page).decode("gb18030")  # strict: no character cut in two
+    requests = [r for r in spider.parse_page(page) if StepMeta.of(r).role is Role.REPORT]
+    assert len(requests) == 10
+    assert all(StepMeta.of(r).link_text.startswith("略阳县") for r in requests)
+
+
+def test_a_report_pages_attachments_are_read_from_its_first_bytes_only(tmp_path: Path) -> None:
+    article = "<div id='zoom'>" + "<p>正文</p>" * 80
+    body = (f"<html><body>{article}<a href='/f/a.pdf'>附件一.pdf</a>" + "<p>x</p>" * 500
+            + "<a href='/f/b.pdf'>附件二.pdf</a></div></body></html>").encode()
+    crawler = make_crawler(tmp_path, GOVCRAWL_MAX_PARSE_BYTES=body.index(b"/f/b.pdf"))
+    spider = make_spider(crawler, site=LUEYANG)
+    request = spider_request(REPORT, LUEYANG, Role.REPORT)
+    results = list(spider.parse_report(html_response(REPORT, body, request=request)))
+    assert results[0].body == body  # the analysis gets the whole page
+    assert [r.url for r in results[1:]] == ["http://www.lueyang.gov.cn/f/a.pdf"]
+    assert [p.url for p in problems(crawler, "page_too_large")] == [REPORT]

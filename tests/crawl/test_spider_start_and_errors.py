@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 from archive.models import Site
 from govcrawl.discovery.plan import Role
 from govcrawl.meta import StepMeta
+from govcrawl.middlewares import OutOfScope
 from tests.crawl.helpers import (
     LUEYANG,
     YUNHE,
@@ -191,3 +192,9 @@ def test_cdx_rows_of_the_wrong_shape_are_recorded_as_cdx_error(tmp_path: Path, b
     crawler = make_crawler(tmp_path, **WAYBACK)
     assert _cdx(make_spider(crawler, site=LUEYANG), body) == []
     assert len(problems(crawler, "cdx_error")) == 1
+
+
+def test_a_request_the_scope_guard_refused_is_not_recorded_twice(crawler) -> None:
+    spider = make_spider(crawler, site=LUEYANG)
+    _fail(spider, OutOfScope("refused: host '127.0.0.2' is outside the crawl's domains"))
+    assert problems(crawler) == []  # the guard wrote its own out_of_scope row

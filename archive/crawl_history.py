@@ -1,6 +1,7 @@
-"""What the database knew when a crawl started, kept in memory for the run: the earlier
-captures per URL (validators, originals for revisit records), this run's own captures when it
-resumes after a stop, and which capture each stored report and attachment was analysed from."""
+"""What the database knew when a crawl started: the earlier captures per URL (validators,
+originals for revisit records) and this run's own captures when it resumes after a stop, both
+looked up per URL as the crawl meets it; and which capture each stored report and attachment
+was analysed from."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.models import Attachment, Report
-from archive.priors import PriorCapture, load_priors
+from archive.priors import PriorLookup
 
 # What a resumed run replays from its own earlier captures: pages and redirect hops.
 REPLAYABLE = (200, 301, 302, 303, 304, 307, 308)
@@ -17,10 +18,10 @@ REPLAYABLE = (200, 301, 302, 303, 304, 307, 308)
 class CrawlHistory:
     def __init__(self, session: Session, run_id: int, *, resuming: bool) -> None:
         # Earlier runs' captures per URL; this run's own when it resumes after a stop.
-        self.priors: dict[str, PriorCapture] = load_priors(session, exclude_runs=[run_id])
-        self.resumed: dict[str, PriorCapture] = (
-            load_priors(session, runs=[run_id], statuses=REPLAYABLE, sources=None)
-            if resuming else {})
+        # Looked up per URL as the crawl meets them (memory does not grow with the archive).
+        self.priors = PriorLookup(session, exclude_runs=[run_id])
+        self.resumed = (PriorLookup(session, runs=[run_id], statuses=REPLAYABLE, sources=None)
+                        if resuming else PriorLookup(session, runs=[]))
         # Report URL → the capture its stored content came from.
         self.stored_reports: dict[str, str | None] = {
             url: capture for url, capture in session.execute(select(Report.url, Report.capture_id))}

@@ -113,7 +113,8 @@ def main() -> None:
         store = StorePipeline.from_crawler(crawler)
         store.open_spider()
         opened = process.memory_info().rss
-        print(f"archive opened (priors of {len(archive.priors):,} URLs): RSS {opened / MiB:.0f} MiB")
+        assert archive.priors.get(f"http://www.site1.gov.cn/p/{3001}.html") is not None or not args.captures
+        print(f"archive opened over {args.captures:,} earlier captures: RSS {opened / MiB:.0f} MiB")
         body = ("<html><body>" + "<p>一、总体情况</p>" * 300 + "</body></html>").encode()
         samples: list[tuple[int, int]] = []
         peak = opened

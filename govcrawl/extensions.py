@@ -34,7 +34,7 @@ from archive import db
 from archive.capture_log import Captured, CaptureLog
 from archive.crawl_history import CrawlHistory
 from archive.lock import LeaseLost
-from archive.priors import PriorCapture
+from archive.priors import PriorLookup
 from archive.run_record import RunRecord
 from archive.warc import Exchange, RotatingWarcWriter
 from govcrawl.config import CrawlConfig, prepared_run
@@ -112,11 +112,11 @@ class ArchiveExtension:
         return self.runs.id
 
     @property
-    def priors(self) -> dict[str, PriorCapture]:
+    def priors(self) -> PriorLookup:
         return self.history.priors
 
     @property
-    def resumed(self) -> dict[str, PriorCapture]:
+    def resumed(self) -> PriorLookup:
         return self.history.resumed
 
     @property

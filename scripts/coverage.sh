@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Line coverage of the product code (govcrawl, archive, pipelines; not the simulated web) over the
-# whole test suite, subprocess crawls and analysis workers included.
+# whole test suite, subprocess crawls and analysis workers included. The suite's pytest-xdist
+# workers are subprocesses too (`patch = subprocess`): each writes its own data file, combined
+# below; the controller runs no tests, hence no-data-collected is not a warning here.
 # Usage: bash scripts/coverage.sh [TREE]   (TREE: a checkout to measure, default this one; it
 # must have its own .venv, e.g. from `make install`). Prints coverage's report; total last.
 set -euo pipefail
@@ -17,6 +19,7 @@ data_file = $TREE/.coverage
 patch = subprocess
 concurrency = thread, multiprocessing
 sigterm = true
+disable_warnings = no-data-collected
 
 [report]
 precision = 1

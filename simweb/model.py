@@ -120,10 +120,11 @@ _TEXT_TYPES = ("text/", "application/xml", "application/javascript", "applicatio
 class Page:
     """A prebuilt response: status, body bytes, validators and extra headers.
 
-    ``fail_first`` > 0 makes the server answer 503 (``Retry-After: 1``) to the first
-    ``fail_first`` requests for this page before serving it. ``delay`` seconds pass before the
-    answer (a slow server); ``truncate_at`` sends only that many body bytes under the full
-    Content-Length, then closes the connection (a dropped transfer).
+    ``fail_first`` > 0 makes the server answer 503 (``Retry-After``: the web's ``retry_after``,
+    1 by default) to the first ``fail_first`` requests for this page before serving it.
+    ``delay`` seconds pass before the answer (a slow server); ``truncate_at`` sends only that
+    many body bytes under the full Content-Length, then closes the connection (a dropped
+    transfer).
     """
 
     __slots__ = (

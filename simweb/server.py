@@ -55,8 +55,12 @@ class SimulatedWeb:
         self.dead_urls: set[str] = set()
         #: redirecting URL -> final URL
         self.redirects: dict[str, str] = {}
-        #: URLs answering 503 (Retry-After: 1) on their first request(s)
+        #: URLs answering 503 (Retry-After: ``retry_after``) on their first request(s)
         self.flaky_urls: set[str] = set()
+        #: seconds the one-shot 503s (and an archive's 429s) ask for in Retry-After; a crawler
+        #: honouring it sends the host nothing for that long. Tests that do not time the retry
+        #: set 0: the 503 is still answered and retried, at once.
+        self.retry_after = 1
         #: off-site links (other domains, lookalike hosts) that must never be requested
         self.offsite_urls: set[str] = set()
         #: registered domains served (``cangyuan.gov.cn`` …)
@@ -346,7 +350,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if web._should_fail(hostname, target, page):
             self._log_and_send(
-                url, hostname, 503, [("Retry-After", "1")], _SERVICE_UNAVAILABLE, "text/html", body
+                url, hostname, 503, [("Retry-After", str(web.retry_after))], _SERVICE_UNAVAILABLE,
+                "text/html", body,
             )
             return
         if page.delay:

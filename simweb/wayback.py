@@ -36,7 +36,7 @@ The archive, as the real service answers (HTTP only, through ``web.proxy_url``):
     ``[]`` when nothing matches. ``digest`` is the base32 SHA-1 of the payload; ``length`` the
     size of the capture's gzipped WARC record (approximated). The first
     ``web.archive_rate_limit`` CDX requests (2; 0 disables) of a fresh web, and after
-    :meth:`ArchiveWeb.reset`, answer ``429`` with ``Retry-After: 1``.
+    :meth:`ArchiveWeb.reset`, answer ``429`` with ``Retry-After: 1`` (``retry_after``).
 ``GET /robots.txt``
     allows ``/web/`` and ``/cdx/`` (and disallows the rest).
 
@@ -440,7 +440,8 @@ class ArchiveWeb(SimulatedWeb):
             limited = self._cdx_requests <= self.archive_rate_limit
         if limited:
             return Page(
-                _TOO_MANY, status=429, content_type="text/html", headers=[("Retry-After", "1")]
+                _TOO_MANY, status=429, content_type="text/html",
+                headers=[("Retry-After", str(self.retry_after))],
             )
         params = parse_qs(query, keep_blank_values=True)
         try:

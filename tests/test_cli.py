@@ -55,7 +55,7 @@ def test_spider_runs_the_scrapy_way_from_the_project(test_web: SimulatedWeb, tmp
     proc = run_cli(["scrapy", "crawl", "annual_reports", "-a", f"sites={tmp_path / 'sites.csv'}",
                     "-s", f"GOVCRAWL_DB_URL=sqlite:///{db}", "-s", f"GOVCRAWL_WARC_DIR={tmp_path / 'warc'}",
                     "-O", str(feed), *FAST],
-                   ROOT, test_web.proxy_url)
+                   ROOT, test_web.proxy_url, guard_log=tmp_path / "netguard.log")  # nothing in ROOT
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert report_count(db) == len(test_web.expected_reports)
     assert list((tmp_path / "warc").glob("*.warc.gz"))

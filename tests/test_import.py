@@ -27,7 +27,7 @@ from archive.warc import read_record
 from govcrawl.analysis.result import Analysis
 from govcrawl.analysis.worker import AnalysisTask, analyse
 from govcrawl.report.analyse import STAT_KEYS
-from simweb import ExpectedReport, Page, SimulatedWeb, build_test_web
+from simweb import ExpectedReport, Page, SimulatedWeb
 
 # Report pages of the simulated web (their tables' totals are known), one of them GBK.
 PAGES = [
@@ -48,8 +48,8 @@ WHEN = datetime(2023, 5, 17, 8, 30, 12, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def web() -> SimulatedWeb:
-    return build_test_web()  # never started: pages are read from it directly
+def web(test_web: SimulatedWeb) -> SimulatedWeb:
+    return test_web  # not crawled here: pages are read from it directly
 
 
 def served(web: SimulatedWeb, url: str) -> Page:
@@ -581,11 +581,10 @@ def test_an_interrupted_import_leaves_no_running_run(web: SimulatedWeb, tmp_path
     assert query(db_url, "SELECT status FROM crawl_runs") == [("aborted",)]
 
 
-def test_import_command(tmp_path: Path) -> None:
+def test_import_command(web: SimulatedWeb, tmp_path: Path) -> None:
     """`govcrawl import FILE…` through the CLI: reports found, a missing file a clear error."""
     from tests.conftest import run_cli
 
-    web = build_test_web()
     report = next(e for e in web.expected_reports if e.source == "page")
     parts = urlsplit(report.url)
     body = web.hosts[parts.hostname].resolve(parts.path, {}).body

@@ -139,12 +139,14 @@ def test_traditional_text_is_converted():
         ("现将工作情况报告如下:?\n一、总体情况?", "现将工作情况报告如下:\n一、总体情况", True),
         ("加强政务公开工作?保障民众获益", "加强政务公开工作 保障民众获益", True),
         ("各县区?、各部门", "各县区、各部门", True),
+        ("共收到申请。?a件", "共收到申请。a件", True),  # no clause before it, no URL word
         ("|\n??7\n|\n0??\n|", "|\n7\n|\n0\n|", True),
         ("取得了明显成效?,F(xiàn)将工作汇报如下", "取得了明显成效。现将工作汇报如下", True),
         ("群众问:如何申请政府信息公开?", "群众问:如何申请政府信息公开?", False),
         ("这样做对吗?", "这样做对吗?", False),
         ("详见http://www.x.gov.cn/col/a.jsp?id=12&p=1。", "详见http://www.x.gov.cn/col/a.jsp?id=12&p=1。", False),
         ("网址:www.jingxian.gov.cn/index.php?c=1", "网址:www.jingxian.gov.cn/index.php?c=1", False),
+        ("路径a/b?x=1", "路径a/b?x=1", False),  # a path and a query, no scheme or www.
         ("政府信息公开？", "政府信息公开？", False),  # full-width: a real question mark
     ],
 )

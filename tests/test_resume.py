@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from simweb import SimulatedWeb, build_test_web
+from simweb import SimulatedWeb
 from tests.conftest import FAST, CrawlResult, cli_command, crawl, run_cli
 
 # Kill points as shares of an uninterrupted crawl's WARC bytes, jittered by a seeded RNG so
@@ -26,11 +26,8 @@ SHARES = [0.12, 0.4, 0.75]
 
 
 @pytest.fixture(scope="module")
-def web() -> SimulatedWeb:
-    web = build_test_web()
-    web.start()
-    yield web
-    web.stop()
+def web(test_web: SimulatedWeb) -> SimulatedWeb:
+    return test_web  # the session's web (its 503 retried at once); each crawl resets it first
 
 
 @pytest.fixture(scope="module")

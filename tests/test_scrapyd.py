@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from simweb import build_test_web
+from simweb import SimulatedWeb
 from tests.conftest import FAST, TESTS
 
 ROOT = TESTS.parent
@@ -165,29 +165,31 @@ def wait_finished(base: str, job: str, timeout: float = 45) -> None:
     pytest.fail(f"job {job} not finished after {timeout} s: {jobs}")
 
 
-def test_deployed_to_scrapyd_the_scheduled_crawl_archives_every_report(tmp_path: Path) -> None:
+def test_deployed_to_scrapyd_the_scheduled_crawl_archives_every_report(
+        test_web: SimulatedWeb, tmp_path: Path) -> None:
     server_dir, home = tmp_path / "scrapyd", tmp_path / "home"
     guard_log, modules_log = tmp_path / "netguard.log", tmp_path / "modules.jsonl"
     out, sites = tmp_path / "out", tmp_path / "sites.csv"  # absolute paths: scrapyd's cwd differs
     db, warc_dir = out / "govcrawl.sqlite", out / "warc"
     out.mkdir()
     project_dir = copy_project(tmp_path / "project")
-    with build_test_web() as web:
-        web.write_sites_csv(sites)
-        env = clean_env(http_proxy=web.proxy_url, HOME=str(home),
-                        PYTHONPATH=str(TESTS / "scrapyd"),  # sitecustomize.py: the network guard
-                        GOVCRAWL_NETGUARD_LOG=str(guard_log), GOVCRAWL_MODULES_LOG=str(modules_log))
-        with scrapyd(server_dir, env) as base:
-            deploy(project_dir, base, home)
-            eggs = list((server_dir / "eggs" / "govcrawl").glob("*.egg"))
-            assert len(eggs) == 1, eggs
-            check_egg(eggs[0])
-            settings = [f"GOVCRAWL_DB_URL=sqlite:///{db}", f"GOVCRAWL_WARC_DIR={warc_dir}",
-                        *FAST[1::2]]  # FAST is ["-s", "KEY=VALUE", …]
-            job = api(base, "schedule.json", [
-                ("project", "govcrawl"), ("spider", "annual_reports"), ("sites", str(sites)),
-                *(("setting", s) for s in settings)])["jobid"]
-            wait_finished(base, job)
+    web = test_web  # the session's web (its 503 retried at once)
+    web.reset()
+    web.write_sites_csv(sites)
+    env = clean_env(http_proxy=web.proxy_url, HOME=str(home),
+                    PYTHONPATH=str(TESTS / "scrapyd"),  # sitecustomize.py: the network guard
+                    GOVCRAWL_NETGUARD_LOG=str(guard_log), GOVCRAWL_MODULES_LOG=str(modules_log))
+    with scrapyd(server_dir, env) as base:
+        deploy(project_dir, base, home)
+        eggs = list((server_dir / "eggs" / "govcrawl").glob("*.egg"))
+        assert len(eggs) == 1, eggs
+        check_egg(eggs[0])
+        settings = [f"GOVCRAWL_DB_URL=sqlite:///{db}", f"GOVCRAWL_WARC_DIR={warc_dir}",
+                    *FAST[1::2]]  # FAST is ["-s", "KEY=VALUE", …]
+        job = api(base, "schedule.json", [
+            ("project", "govcrawl"), ("spider", "annual_reports"), ("sites", str(sites)),
+            *(("setting", s) for s in settings)])["jobid"]
+        wait_finished(base, job)
     crawl_log = server_dir / "logs" / "govcrawl" / "annual_reports" / f"{job}.log"
     log_text = crawl_log.read_text(errors="replace") if crawl_log.exists() else "(no job log)"
     server_out = (server_dir / "scrapyd.out").read_text(errors="replace")

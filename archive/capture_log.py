@@ -16,7 +16,13 @@ from archive import db
 from archive.models import Capture
 from archive.priors import PriorCapture
 from archive.store import CaptureRow
-from archive.warc import Exchange, RotatingWarcWriter
+from archive.warc import Exchange, RotatingWarcWriter, payload_digest
+
+
+def request_digest(body: bytes) -> str | None:
+    """The ``captures.request_digest`` of a request body: its WARC-style sha1 digest (what the
+    request record's WARC-Payload-Digest says), None for a request without a body."""
+    return payload_digest(body) if body else None
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,16 @@ class CaptureLog:
         (``archive_url``) is written under its original URL and time, without a request record,
         followed by a metadata record naming where and when it was retrieved."""
         original = prior.original if prior is not None else None
-        ref = self.writer.write_exchange(exchange, original=original,
-                                         with_request=archive_url is None)
-        if archive_url is not None:
-            self.writer.write_metadata(exchange.url, ref.record_id, {
-                "via": archive_url, "retrieved-at": db.now().isoformat(),
-                "archive-request": " ".join(f"{k}: {v};" for k, v in exchange.request_headers)})
+        # One block: a metadata record that fails takes its response with it, so no response is
+        # left in the file without the capture row that lists it (review scenario 15).
+        with self.writer.all_or_nothing():
+            ref = self.writer.write_exchange(exchange, original=original,
+                                             with_request=archive_url is None)
+            if archive_url is not None:
+                self.writer.write_metadata(exchange.url, ref.record_id, {
+                    "via": archive_url, "retrieved-at": db.now().isoformat(),
+                    "archive-request": " ".join(f"{k}: {v};"
+                                                for k, v in exchange.request_headers)})
         headers = {k.lower(): v for k, v in exchange.response_headers}
         revisit = ref.record_type == "revisit"
         if revisit and ref.refers_to:
@@ -86,6 +96,7 @@ class CaptureLog:
             refers_to=ref.refers_to,
             archived_at=exchange.fetched_at if archive_url else None,
             archive_url=archive_url,
+            request_digest=request_digest(exchange.request_body),
         ).values())
         return Captured(ref.record_id, revisit, ref.payload_digest)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Collection
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Mapper, Session, sessionmaker
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, sessionmaker
 
-from archive.models import Attachment, Base, Problem, Report, ReportCell, ReportVersion, Site
+from archive.models import (
+    Attachment,
+    Base,
+    Problem,
+    Report,
+    ReportCell,
+    ReportUrl,
+    ReportVersion,
+    Site,
+)
+from govcrawl.identity import url_key
+
+logger = logging.getLogger(__name__)
 
 # How long an SQLite write waits for another connection's write transaction to end (seconds).
 # pysqlite's default, 5 s, is shorter than one batch of a busy writer: the commit then failed
@@ -98,42 +110,176 @@ event.listen(Base, "before_insert", _fit_row, propagate=True)
 event.listen(Base, "before_update", _fit_row, propagate=True)
 
 
+def _key_row(_mapper: Mapper[Any], _connection: Connection, target: Report | Attachment) -> None:
+    """A report or attachment row written without its URL keys (made by hand, not by
+    ``upsert_report``/``upsert_attachment``) gets them: the lookups go by key, a row without
+    one would never be found again. An attachment's ``report_url`` is its report's key."""
+    if target.url_key is None:
+        target.url_key = url_key(target.url)
+    if isinstance(target, Attachment):
+        target.report_url = url_key(target.report_url)
+
+
+for _keyed in (Report, Attachment):
+    event.listen(_keyed, "before_insert", _key_row)
+
+
 def connect(url: str) -> Engine:
     """Engine for ``url`` with the schema created; an SQLite file's folder is made if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     sqlite = parsed.get_backend_name() == "sqlite"
-    # Wait for another writer (reparse, import, a person's sqlite3 shell) instead of failing.
+    # Wait for another writer (a person's sqlite3 shell) instead of failing; a transaction
+    # that read first waits only if it began with the lock (``as_writer``).
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if sqlite else {})
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite begins transactions itself, late and not before SAVEPOINT, so a savepoint
         # (one stored item's unit of work) could release as a commit: SQLAlchemy's recipe for
         # correct transactions is to switch that off and emit BEGIN ourselves.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
-    Base.metadata.create_all(engine)
-    add_missing_columns(engine)
+        event.listen(engine, "begin", _sqlite_begin)
+    with engine.connect() as conn:  # reads only: a database made already takes no lock
+        current = _schema_is_current(conn)
+    if not current:
+        # Crawls started in the same second on a new (or older) database both created (or
+        # altered) the tables, and one failed with a traceback instead of being refused
+        # (review scenario 13): on PostgreSQL on the catalog's unique keys, on SQLite with
+        # "database is locked" (it had read first, see as_writer). One at a time, under a lock.
+        with engine.execution_options(**{_WRITE_LOCK_AT_BEGIN: WriteLock()}).begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            Base.metadata.create_all(conn)
+            add_missing_columns(conn)
+            # Here, not at the top: archive.migrate uses this module's helpers.
+            from archive.migrate import migrate_url_identity
+
+            migrated = migrate_url_identity(conn)
+            if migrated.changed:
+                logger.warning("database upgraded to URL identity: %d captures, %d reports and %d "
+                               "attachments keyed; %d reports and %d attachments merged into "
+                               "another of the same URL key", migrated.captures_keyed,
+                               migrated.reports_keyed, migrated.attachments_keyed,
+                               migrated.reports_merged, migrated.attachments_merged)
+            # After the data: the unique index on reports.url_key holds once duplicates merged.
+            add_missing_indexes(conn)
     return engine
 
 
-def add_missing_columns(engine: Engine) -> list[str]:
+def _schema_is_current(conn: Connection) -> bool:
+    """Every table of the models is in the database, with every column ``add_missing_columns``
+    would add and every index ``add_missing_indexes`` would make, and no row waits for its URL
+    key (``archive.migrate``; an indexed lookup)."""
+    from archive.migrate import needs_url_identity
+
+    inspector = inspect(conn)
+    tables = set(inspector.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            return False
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        if any(c.name not in present and c.nullable for c in table.columns):
+            return False
+        indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+        if any(index.name not in indexes for index in table.indexes):
+            return False
+    return not needs_url_identity(conn)
+
+
+# The advisory lock that serialises creating and upgrading the schema on PostgreSQL (any
+# constant; "govcrawl" in ASCII).
+_SCHEMA_LOCK = 0x676F76637261776C
+
+
+class WriteLock:
+    """Whether a writer's SQLite transactions begin with the database's write lock (see
+    ``as_writer``): until ``end``, when the writer lets the database go."""
+
+    def __init__(self) -> None:
+        self.held = True
+
+    def end(self) -> None:
+        self.held = False
+
+
+# Execution option carrying a writer's WriteLock.
+_WRITE_LOCK_AT_BEGIN = "govcrawl_write_lock_at_begin"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    lock = conn.get_execution_options().get(_WRITE_LOCK_AT_BEGIN)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if lock is not None and lock.held else "BEGIN")
+
+
+def as_writer(session: Session) -> WriteLock:
+    """Make ``session`` the one that writes for a crawl, import or reparse: on SQLite, each of
+    its transactions takes the database's write lock as it begins (``BEGIN IMMEDIATE``),
+    waiting up to ``SQLITE_BUSY_TIMEOUT`` for another writer to finish, until the returned
+    lock's ``end()``. From the session's next transaction on; nothing changes elsewhere.
+
+    Why: in WAL mode a transaction that has read cannot wait for the write lock. Its first
+    write fails at once with "database is locked" while another connection writes (or has
+    written since it read), whatever the busy timeout, because waiting could deadlock or write
+    over a stale snapshot. Every crawl transaction reads first (the priors of each URL), so a
+    person's sqlite3 shell holding the lock for a second cost the crawl every report it stored
+    meanwhile, and the problem rows saying so (review scenario 11). Readers keep a plain
+    BEGIN: in WAL they read while the writer writes."""
+    bind = session.bind
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return WriteLock()
+    current = bind.get_execution_options().get(_WRITE_LOCK_AT_BEGIN)
+    if current is not None and current.held:
+        return current
+    lock = WriteLock()
+    writer = bind.execution_options(**{_WRITE_LOCK_AT_BEGIN: lock})
+    if not session.in_transaction():
+        session.bind = writer
+        return lock
+
+    # Not within a transaction: the session would open a second connection for the new bind,
+    # and it would wait for the write lock the first one holds. From the next one on.
+    def switch(_session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and session.bind is bind:
+            session.bind = writer
+
+    event.listen(session, "after_transaction_end", switch)
+    return lock
+
+
+def add_missing_columns(bind: Engine | Connection) -> list[str]:
     """Add the nullable columns a newer version introduced to a database made by an older one.
 
     Additive changes only (new tables come from ``create_all``); anything else needs a real
-    migration. Returns ``table.column`` for each column added."""
-    inspector = inspect(engine)
+    migration. Returns ``table.column`` for each column added. Given a connection, in its
+    transaction."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            return add_missing_columns(conn)
+    inspector = inspect(bind)
     added = []
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present or not column.nullable:
-                    continue
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                added.append(f"{table.name}.{column.name}")
+    for table in Base.metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=bind.dialect)
+            bind.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+            added.append(f"{table.name}.{column.name}")
     return added
+
+
+def add_missing_indexes(conn: Connection) -> list[str]:
+    """Make the indexes of the models that a database made by an older version lacks (an added
+    column gets none from ``add_missing_columns``). Returns their names."""
+    inspector = inspect(conn)
+    made = []
+    for table in Base.metadata.sorted_tables:
+        present = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            if index.name not in present:
+                index.create(conn)
+                made.append(str(index.name))
+    return made
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -198,29 +344,42 @@ REPORT_FIELDS = (
 )
 
 
-def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: datetime, *,
-                  known: dict[str, Report] | None = None,
-                  stored_urls: Collection[str] | None = None) -> tuple[Report, bool]:
-    """Insert or update the report at ``url``; returns it and whether it is new.
+def find_report(session: Session, url: str) -> Report | None:
+    """The stored report of ``url``'s URL key (any form of the URL): one indexed lookup, without
+    flushing the batch for it."""
+    with session.no_autoflush:
+        return session.scalar(select(Report).where(Report.url_key == url_key(url)))
 
-    ``known`` caches this session's reports by URL and ``stored_urls`` lists the URLs already in
-    the database: lookups then need no flush (or no query at all), so captures and reports go to
-    the database in batches at commit time."""
-    report = known.get(url) if known is not None else None
-    if report is None and (stored_urls is None or url in stored_urls):
-        with session.no_autoflush:
-            report = session.scalar(select(Report).where(Report.url == url))
+
+def upsert_report(session: Session, url: str, values: dict[str, Any], seen_at: datetime, *,
+                  report: Report | None) -> tuple[Report, bool]:
+    """Update ``report``, the stored report of ``url``'s URL key as the caller found it
+    (``find_report``, or its cache), or insert it when that is None; returns it and whether it
+    is new. ``url`` becomes the report's ``url`` (the URL it was last fetched under) and one of
+    its ``urls``."""
     created = report is None
     if report is None:
-        report = Report(url=url, first_seen=seen_at, last_seen=seen_at, versions=[])
+        report = Report(url=url, url_key=url_key(url), first_seen=seen_at, last_seen=seen_at,
+                        versions=[], urls=[])
         session.add(report)
     else:
         baseline_version(report)
     update_report(report, values)
+    report.url = url
     report.last_seen = seen_at
-    if known is not None:
-        known[url] = report
+    note_url(report, url, seen_at)
     return report, created
+
+
+def note_url(report: Report, url: str, seen_at: datetime) -> None:
+    """The report was seen under ``url`` (fetched, or linked) at ``seen_at``: a ``report_urls``
+    row, or its times widened (a report has a handful: read with the report)."""
+    for alias in report.urls:
+        if alias.url == url:
+            alias.first_seen = min(aware(alias.first_seen), seen_at)
+            alias.last_seen = max(aware(alias.last_seen), seen_at)
+            return
+    report.urls.append(ReportUrl(url=url, first_seen=seen_at, last_seen=seen_at))
 
 
 def text_digest(text: str) -> str:
@@ -330,21 +489,36 @@ def record_problem(session: Session, kind: str, message: str, *, url: str | None
 
 def upsert_attachment(session: Session, report_url: str, url: str, values: dict[str, Any],
                       seen_at: datetime) -> Attachment:
-    """Insert or update the attachment ``url`` of the report at ``report_url``."""
+    """Insert or update the attachment ``url`` of the report at ``report_url``, each matched by
+    its URL key (``Attachment.report_url`` holds the report's key); ``url`` becomes the row's
+    URL, the one it was last fetched under."""
+    report_key, key = url_key(report_url), url_key(url)
     with session.no_autoflush:
         attachment = session.scalar(select(Attachment).where(
-            Attachment.report_url == report_url, Attachment.url == url))
+            Attachment.report_url == report_key, Attachment.url_key == key))
     if attachment is None:
-        attachment = Attachment(report_url=report_url, url=url, first_seen=seen_at)
+        attachment = Attachment(report_url=report_key, url=url, url_key=key, first_seen=seen_at)
         session.add(attachment)
-    for key in ("link_text", "capture_id", "content_type", "kind", "pages", "flags", "part"):
-        if key in values:
-            setattr(attachment, key, values[key])
+    attachment.url = url
+    for name in ("link_text", "capture_id", "content_type", "kind", "pages", "flags", "part"):
+        if name in values:
+            setattr(attachment, name, values[name])
     attachment.last_seen = seen_at
     return attachment
 
 
 def attachments_of(session: Session, report_url: str) -> list[Attachment]:
-    """The documents of a report other than the report's own URL, in the order first seen."""
+    """The documents of the report at ``report_url`` (any form of it) other than the report's
+    own document, in the order first seen."""
+    key = url_key(report_url)
     return list(session.scalars(select(Attachment).where(
-        Attachment.report_url == report_url, Attachment.url != report_url).order_by(Attachment.id)))
+        Attachment.report_url == key, Attachment.url_key != key).order_by(Attachment.id)))
+
+
+def has_attachments(session: Session, report_url: str) -> bool:
+    """Whether a document other than the report's own is attached to the report at
+    ``report_url`` (an indexed lookup)."""
+    key = url_key(report_url)
+    with session.no_autoflush:
+        return session.scalar(select(Attachment.id).where(
+            Attachment.report_url == key, Attachment.url_key != key).limit(1)) is not None

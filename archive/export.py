@@ -1,5 +1,9 @@
 """Export reports as JSONL or CSV, each with a pointer back to its archived WARC record.
 
+One record per report (per URL key): ``url`` is the URL it was last fetched under (its
+capture's), ``urls`` every URL it was seen under (portals link one page over http and https,
+with and without ``:80``; CSV joins them with spaces), ``url_key`` its identity.
+
 CSV cells that a spreadsheet would read as a formula (text starting with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return: titles, agencies, cell labels and values as printed all come
 from the pages) get a leading ``'`` (OWASP's CSV-injection advice), so opening the export in
@@ -24,7 +28,7 @@ from govcrawl.report.figures import FIGURE_NAMES as STAT_KEYS
 
 FORMATS = ("jsonl", "csv", "cells")
 CSV_COLUMNS = (
-    "url", "title", "year", "region", "admin_level", "agency", "issuer", "published", "format",
+    "url", "urls", "url_key", "title", "year", "region", "admin_level", "agency", "issuer", "published", "format",
     "source", "archived_at",
     *STAT_KEYS, "site", "warc_file", "warc_offset", "warc_length", "payload_digest", "fetched_at",
     "first_seen", "last_seen", "flags", "attachments", "text",
@@ -65,6 +69,8 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
     c = report.capture
     return {
         "url": report.url,
+        "urls": [u.url for u in report.urls] or [report.url],
+        "url_key": report.url_key,
         "source": c.source if c is not None else None,
         "archived_at": _iso(c.archived_at) if c is not None else None,
         "archive_url": c.archive_url if c is not None else None,
@@ -94,7 +100,7 @@ def report_record(report: Report, cwd: str | None = None) -> dict[str, Any]:
 
 def iter_reports(session: Session) -> Iterator[Report]:
     query = (select(Report).options(selectinload(Report.capture), selectinload(Report.site),
-                                    selectinload(Report.cells),
+                                    selectinload(Report.cells), selectinload(Report.urls),
                                     selectinload(Report.attachments).selectinload(Attachment.capture))
              .order_by(Report.region, Report.year, Report.url))
     yield from session.scalars(query.execution_options(yield_per=500))
@@ -145,6 +151,7 @@ def export(session: Session, fmt: str, out: IO[str], *, sheet_safe_csv: bool = T
             row |= {key: stats.get(key) for key in STAT_KEYS}
             row["flags"] = ";".join(map(str, record["flags"]))
             row["attachments"] = " ".join(a["url"] for a in record["attachments"])
+            row["urls"] = " ".join(record["urls"])
             row |= {
                 "warc_file": capture.get("warc_file"),
                 "warc_offset": capture.get("offset"),

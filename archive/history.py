@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive.db import aware
 from archive.models import Capture, Report
+from govcrawl.identity import url_key
 
 
 def _stamp(moment: datetime) -> str:
@@ -18,11 +19,12 @@ def _stamp(moment: datetime) -> str:
 
 def history_lines(session: Session, url: str, context: int = 1) -> list[str] | None:
     """One line per version (when first and last seen, its WARC record), then the unified diff of
-    each version's text against the one before. None when the URL is not a stored report."""
-    report = session.scalar(select(Report).where(Report.url == url))
+    each version's text against the one before. None when the URL (any form of it: http or
+    https, with or without its default port) is not a stored report."""
+    report = session.scalar(select(Report).where(Report.url_key == url_key(url)))
     if report is None:
         return None
-    lines = [f"{report.title or report.listed_title or url}", url,
+    lines = [f"{report.title or report.listed_title or url}", report.url,
              f"{len(report.versions)} version(s); first seen {_stamp(report.first_seen)}, "
              f"last seen {_stamp(report.last_seen)}"]
     versions = sorted(report.versions, key=lambda v: (_stamp(v.seen_at), v.id))

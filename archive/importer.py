@@ -35,7 +35,7 @@ import socket
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +54,7 @@ from archive.payload import PayloadError, PayloadTooLarge, http_payload
 from archive.recover import Member, iter_members
 from archive.reindex import parse_warc_date
 from archive.store import CaptureRow, ReportStore, Seen
-from archive.warc import payload_digest
+from archive.warc import HEADER_LIMIT, header_overrun, payload_digest, staged_overrun
 from govcrawl.analysis import AnalysisPool, Outcome, PoolLimits
 from govcrawl.analysis.result import Analysis
 from govcrawl.analysis.worker import AnalysisTask, analyse
@@ -80,6 +80,7 @@ _RECENT = 64  # request records / jobs kept for matching a request to its respon
 # A record header line: WARC's version line, or an ARC v1/v2 line (url ip date mime … length).
 _ARC_LINE = re.compile(rb"[A-Za-z][\w+.-]*:\S* \S+ \d{12,14} \S+(?: \S+)*? \d+\r?\n")
 _RECORD_START = re.compile(rb"\n(?=WARC/\d\.\d+\r?\n|[A-Za-z][\w+.-]*:\S* \S+ \d{12,14} \S)")
+_BLANK_LINE = re.compile(rb"[ \t\r\x0b\x0c]*\n")  # a line warcio takes for blank (a subset)
 _NEVER_READ = ("image/", "audio/", "video/", "font/", "text/css", "text/javascript",
                "application/javascript", "application/x-javascript", "application/json")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -236,6 +237,8 @@ def _gzip_members(fh: BinaryIO, arc: bool) -> Iterator[Member]:
 
 
 def _parses_at(fh: BinaryIO, offset: int) -> bool:
+    if staged_overrun(lambda size: _raw_head(fh, offset, size)):
+        return False  # a header block warcio must not read: not a record to resume at
     fh.seek(offset)
     try:
         _quietly(lambda: next(iter(ArchiveIterator(fh))))
@@ -260,6 +263,32 @@ def _resync(fh: BinaryIO, start: int) -> int | None:
         pos += _BLOCK
 
 
+def _raw_head(fh: BinaryIO, offset: int, size: int) -> bytes:
+    """``size`` bytes of an uncompressed file from ``offset``; its read position is kept (an
+    ArchiveIterator may be reading it)."""
+    here = fh.tell()
+    try:
+        fh.seek(offset)
+        return fh.read(size)
+    finally:
+        fh.seek(here)
+
+
+def _overrun_after_block(head: bytes, limit: int) -> str | None:
+    """``header_overrun`` for what follows a record's block in an uncompressed file (``head``:
+    its first ``limit + 1`` bytes). warcio reads one line there (blank, or junk it warns about),
+    then blank lines, then the next record's header blocks, all line by line."""
+    if len(head) <= limit:
+        return None
+    end = head.find(b"\n", 0, limit)
+    if end < 0:
+        return f"the line after the record's block does not end within {HEADER_LIMIT >> 20} MiB"
+    pos = end + 1
+    while blank := _BLANK_LINE.match(head, pos, limit):
+        pos = blank.end()
+    return header_overrun(head[pos:], limit - pos)
+
+
 def _plain_members(fh: BinaryIO) -> Iterator[Member]:
     """The records of an uncompressed WARC/ARC file as ``Member``s (offset, length, headers,
     problem).
@@ -267,10 +296,17 @@ def _plain_members(fh: BinaryIO) -> Iterator[Member]:
     With no gzip CRC to tell damage, a record is damaged when it cannot be parsed, when its
     declared length does not end at a record boundary (it then swallows or cuts the next
     record: reading resumes at the next record header found after its start, so its neighbours
-    survive), or when its WARC-Block-Digest does not match."""
+    survive), or when its WARC-Block-Digest does not match. warcio reads header lines only
+    where they end within a MiB (``archive.warc.header_overrun``): a record's start is looked
+    at before it is parsed, and what follows its block before warcio reads on."""
     size = fh.seek(0, os.SEEK_END)
     pos = 0
     while pos < size:
+        overrun = staged_overrun(lambda n, pos=pos: _raw_head(fh, pos, n))
+        if overrun:
+            damaged = Member(offset=pos, length=0, problem="unparseable", detail=overrun)
+            pos = yield from _skip_damage(fh, damaged, size)
+            continue
         fh.seek(pos)
         iterator = ArchiveIterator(fh, check_digests=True)
         records = iter(iterator)
@@ -283,8 +319,12 @@ def _plain_members(fh: BinaryIO) -> Iterator[Member]:
                 raw = record.raw_stream
                 while raw.read(_BLOCK):
                     pass
+                block_end = fh.tell() - iterator.reader.rem_length()
+                overrun = staged_overrun(lambda n, at=block_end: _raw_head(fh, at, n),
+                                         _overrun_after_block)
                 errors = iterator.err_count
-                length = _quietly(iterator.get_record_length)
+                # Past the block warcio reads by lines: not when they need not end.
+                length = block_end - start if overrun else _quietly(iterator.get_record_length)
             except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on bad input
                 damaged = Member(offset=start, length=0, problem="unparseable",
                                  detail=f"{type(exc).__name__}: {exc}".strip()[:300])
@@ -305,15 +345,23 @@ def _plain_members(fh: BinaryIO) -> Iterator[Member]:
             if digest:
                 member.problem, member.detail = "corrupt", f"damaged bytes: {digest[0]}"
             yield member
-        resume = _resync(fh, damaged.offset)
-        damaged.length = (resume if resume is not None else size) - damaged.offset
-        if damaged.problem == "truncated":
-            damaged.detail += ("; the file ends inside it" if resume is None
-                               else "; another record starts inside it")
-        yield damaged
-        if resume is None:
-            return
-        pos = resume
+            if overrun:
+                damaged = Member(offset=block_end, length=0, problem="unparseable",
+                                 detail=f"after the record at {start}: {overrun}")
+                break
+        pos = yield from _skip_damage(fh, damaged, size)
+
+
+def _skip_damage(fh: BinaryIO, damaged: Member, size: int) -> Generator[Member, None, int]:
+    """Yield the damaged region starting at ``damaged.offset`` (up to the next record that
+    parses); returns where reading resumes (``size``: nowhere)."""
+    resume = _resync(fh, damaged.offset)
+    damaged.length = (resume if resume is not None else size) - damaged.offset
+    if damaged.problem == "truncated":
+        damaged.detail += ("; the file ends inside it" if resume is None
+                           else "; another record starts inside it")
+    yield damaged
+    return size if resume is None else resume
 
 
 def _arc_date(value: str | None) -> datetime | None:

@@ -57,7 +57,7 @@ from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.db import aware, fit
+from archive.db import WriteLock, as_writer, aware, fit
 from archive.models import Lease
 
 __all__ = ["LOCK_NAME", "LEASE_SECONDS", "ArchiveBusy", "ArchiveHold", "FolderLock", "LeaseLost",
@@ -221,6 +221,7 @@ class WriterLease:
         self.token = uuid.uuid4().hex
         self.run_id: int | None = None
         self._renewed = 0.0  # time.monotonic() of the last renewal
+        self._writing: WriteLock | None = None  # the holder's writing session (attach)
         self.held = False
 
     def _values(self) -> dict[str, Any]:
@@ -260,7 +261,10 @@ class WriterLease:
         raise ArchiveBusy("the database is being taken by another govcrawl process; try again")
 
     def attach(self, session: Session, run_id: int) -> None:
-        """Name the run this lease is for (in ``session``'s transaction; commit it)."""
+        """Name the run this lease is for (in ``session``'s transaction; commit it). ``session``
+        is the holder's writing session from now on (``archive.db.as_writer``): the crawl's is
+        made where this module cannot see it, and this is where it meets the lease."""
+        self._writing = as_writer(session)
         self.run_id = run_id
         table = Lease.__table__
         session.execute(update(table).where(table.c.name == LEASE_NAME,
@@ -287,6 +291,8 @@ class WriterLease:
 
     def release(self) -> None:
         """Give the lease up (its own connection: the holder's session may be gone)."""
+        if self._writing is not None:
+            self._writing.end()  # a read of the session after this takes no write lock
         if not self.held:
             return
         self.held = False

@@ -1,5 +1,10 @@
-"""What earlier crawls captured, per URL: validators for conditional requests, the original a
-revisit record refers to, and the archived response a resumed crawl replays instead of refetching."""
+"""What earlier crawls captured, per URL key: validators for conditional requests, the original a
+revisit record refers to, and the archived response a resumed crawl replays instead of refetching.
+
+Looked up by the URL's key (``govcrawl.identity.url_key``): a page first fetched as
+``https://host/a.html`` is asked for conditionally, and revisited, when a link gives it as
+``http://host/a.html``. Requests with a body (a script-built list's POSTs) are told apart by
+its digest (``captures.request_digest``)."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from sqlalchemy.orm import Session
 from archive.db import aware
 from archive.models import Capture
 from archive.warc import Original, read_record
+from govcrawl.identity import url_key
 
 # Chunk size of IN (…) lookups (SQLite allows 32766 variables; stay far below).
 _CHUNK = 500
@@ -21,10 +27,10 @@ _CHUNK = 500
 
 @dataclass(frozen=True)
 class PriorCapture:
-    """The latest usable capture of a URL and the response record holding its payload."""
+    """The latest usable capture of a URL key and the response record holding its payload."""
 
     capture_id: str
-    url: str
+    url: str  # as that capture requested it (one form of the key)
     status: int
     record_type: str
     fetched_at: datetime
@@ -50,19 +56,26 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 def load_priors(session: Session, *, runs: Collection[int] | None = None,
                 exclude_runs: Collection[int] = (), statuses: Collection[int] = (200, 304),
                 sources: Collection[str] | None = ("live",),
-                urls: Collection[str] | None = None) -> dict[str, PriorCapture]:
-    """Latest GET capture per URL with one of ``statuses`` (whole transfers only), with the
-    response record it rests on (itself, or the original of a revisit). By default only our own
-    live captures: an archive's or an imported file's validators are not the server's now.
-    ``urls``: only these URLs (the crawl looks them up one at a time, see ``PriorLookup``)."""
-    query = select(Capture.id, Capture.url, Capture.status, Capture.record_type,
+                urls: Collection[str] | None = None, method: str = "GET",
+                request_digest: str | None = None) -> dict[str, PriorCapture]:
+    """Latest capture per URL key of a ``method`` request with this body (``request_digest``;
+    None: none) and one of ``statuses`` (whole transfers only), with the response record it
+    rests on (itself, or the original of a revisit); keyed by URL key. By default only our own
+    live GET captures: an archive's or an imported file's validators are not the server's now.
+    Captures flagged lost (their record cut off by a crash) are not had: no validators come from
+    them and no revisit refers to them, so their URL is fetched whole again.
+    ``urls``: only the keys of these URLs, any form of each (the crawl looks them up one at a
+    time, see ``PriorLookup``)."""
+    query = select(Capture.id, Capture.url, Capture.url_key, Capture.status, Capture.record_type,
                    Capture.fetched_at, Capture.etag, Capture.last_modified,
                    Capture.payload_digest, Capture.warc_file, Capture.warc_offset,
                    Capture.refers_to).where(
-        Capture.method == "GET", Capture.status.in_(list(statuses)),
-        Capture.truncated.is_(None))
+        Capture.method == method, Capture.status.in_(list(statuses)),
+        Capture.truncated.is_(None), Capture.lost_at.is_(None),
+        Capture.request_digest.is_(None) if request_digest is None
+        else Capture.request_digest == request_digest)
     if urls is not None:
-        query = query.where(Capture.url.in_(list(urls)))
+        query = query.where(Capture.url_key.in_(sorted({url_key(url) for url in urls})))
     if runs is not None:
         query = query.where(Capture.run_id.in_(list(runs)))
     if sources is not None:
@@ -71,22 +84,23 @@ def load_priors(session: Session, *, runs: Collection[int] | None = None,
         query = query.where(Capture.run_id.not_in(list(exclude_runs)))
     latest: dict[str, tuple] = {}
     for row in session.execute(query.order_by(Capture.fetched_at, Capture.id)):
-        latest[row.url] = row
+        latest[row.url_key or url_key(row.url)] = row
     wanted = sorted({row.refers_to for row in latest.values()
                      if row.record_type == "revisit" and row.refers_to})
     originals: dict[str, tuple] = {}
     for chunk in _chunks(wanted):
         for row in session.execute(
                 select(Capture.id, Capture.url, Capture.fetched_at, Capture.payload_digest,
-                       Capture.warc_file, Capture.warc_offset).where(Capture.id.in_(chunk))):
+                       Capture.warc_file, Capture.warc_offset).where(
+                    Capture.id.in_(chunk), Capture.lost_at.is_(None))):
             originals[row.id] = row
     priors = {}
-    for url, row in latest.items():
+    for key, row in latest.items():
         base = row if row.record_type == "response" else originals.get(row.refers_to)
         original = None if base is None else Original(
             base.id, base.url, aware(base.fetched_at), base.payload_digest)
-        priors[url] = PriorCapture(
-            capture_id=row.id, url=url, status=row.status, record_type=row.record_type,
+        priors[key] = PriorCapture(
+            capture_id=row.id, url=row.url, status=row.status, record_type=row.record_type,
             fetched_at=aware(row.fetched_at), etag=row.etag, last_modified=row.last_modified,
             original=original,
             body_file=None if base is None else base.warc_file,
@@ -108,11 +122,12 @@ def stored_response(prior: PriorCapture) -> StoredResponse:
 
 
 class PriorLookup:
-    """The prior capture of a URL, looked up when the crawl first needs it and kept for a while.
+    """The prior capture of a URL (by its key), looked up when the crawl first needs it and kept
+    for a while.
 
     A crawl needs the priors of the URLs it requests, a few thousand per portal; loading the
     latest capture of every URL ever archived costs about 1 KiB each (1.1 GiB for 10⁶ URLs,
-    measured by benchmarks/soak.py). One indexed query per new URL instead, answers (misses
+    measured by benchmarks/soak.py). One indexed query per new URL key instead, answers (misses
     included) kept in a bounded cache: a URL is asked about when requested, answered and
     stored, close together."""
 
@@ -121,14 +136,19 @@ class PriorLookup:
     def __init__(self, session: Session, **filters: object) -> None:
         self.session = session
         self.filters = filters
-        self._cache: OrderedDict[str, PriorCapture | None] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str | None], PriorCapture | None] = OrderedDict()
 
-    def get(self, url: str) -> PriorCapture | None:
-        if url in self._cache:
-            self._cache.move_to_end(url)
-            return self._cache[url]
-        prior = load_priors(self.session, urls=[url], **self.filters).get(url)  # type: ignore[arg-type]
-        self._cache[url] = prior
+    def get(self, url: str, method: str = "GET",
+            request_digest: str | None = None) -> PriorCapture | None:
+        """The latest capture of ``url``'s key by a ``method`` request whose body has
+        ``request_digest`` (None: a request without a body)."""
+        key = (method, url_key(url), request_digest)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        prior = load_priors(self.session, urls=[url], method=method,  # type: ignore[arg-type]
+                            request_digest=request_digest, **self.filters).get(key[1])
+        self._cache[key] = prior
         if len(self._cache) > self.CACHE:
             self._cache.popitem(last=False)
         return prior

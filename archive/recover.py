@@ -6,25 +6,34 @@ record that warcio parses, with the whole Content-Length block present. A crawl 
 SIGKILL leaves at most one partial member, at the tail of its ``.open`` file: recovery cuts the
 file after its last good member and gives it its final name. Bytes before that point are never
 removed, even if damaged (``govcrawl verify`` reports them).
+
+The scanner also reads other crawlers' files (``govcrawl import``, ``verify``), so hostile ones:
+a member is inflated in blocks, never whole; warcio parses a record only when its header blocks
+end within its first MiB (``archive.warc.header_overrun``), and what follows the record's block
+in its member is read here in blocks, not by warcio line by line.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.warc import OPEN_SUFFIX
+from archive.warc import HEADER_LIMIT, OPEN_SUFFIX, fsync_dir, header_overrun
 
 BROKEN_SUFFIX = ".broken"
 _BLOCK = 1 << 16  # compressed bytes read at a time; small so one record never costs a big read
 _GZIP_MAGIC = b"\x1f\x8b\x08"
+# The start of a WARC record, or of an ARC one (url ip date mime ... length).
+_RECORD_START = re.compile(rb"WARC/\d|[A-Za-z][\w+.-]*:\S* \S+ \d{12,14} ")
 
 
 @dataclass
@@ -65,6 +74,7 @@ class _MemberStream:
         self._carry_len = len(carry)
         self._read = 0  # bytes this member read from fh itself
         self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._held = io.BytesIO()  # inflated bytes peeked at, to be read again
         self._pos = 0
         self.state = "reading"  # -> 'eof' | 'truncated' | 'error'
         self.error = ""
@@ -76,6 +86,20 @@ class _MemberStream:
         # Fill the request whole: warcio sniffs gzip on its first read, and a read of one or two
         # bytes ("W") would not yet fail that sniff, so the byte would be lost.
         want = size if size and size > 0 else _BLOCK
+        data = self._held.read(want)
+        if len(data) < want:
+            data += self._inflate(want - len(data))
+        self._pos += len(data)
+        return data
+
+    def peek(self, size: int) -> bytes:
+        """The next ``size`` bytes (fewer at the member's end), which the next reads return."""
+        data = self.read(size)
+        self._held = io.BytesIO(data)
+        self._pos -= len(data)
+        return data
+
+    def _inflate(self, want: int) -> bytes:
         parts: list[bytes] = []
         while want > 0 and self.state == "reading":
             at_file_end = False
@@ -98,9 +122,7 @@ class _MemberStream:
                     self.state = "truncated"
             parts.append(out)
             want -= len(out)
-        data = b"".join(parts)
-        self._pos += len(data)
-        return data
+        return b"".join(parts)
 
     def drain(self) -> int:
         """Read what warcio left unread; returns how many decompressed bytes that was."""
@@ -120,41 +142,66 @@ class _MemberStream:
 
 
 def _parse(stream: _MemberStream, member: Member, check_digests: bool) -> None:
-    """Parse the member's record with warcio, filling ``member``; any failure becomes a problem."""
-    records = 0
+    """Parse the member's record, filling ``member``; any failure becomes a problem."""
+    overrun = header_overrun(stream.peek(HEADER_LIMIT + 1))
+    if overrun:
+        member.problem, member.detail = "unparseable", overrun
+    else:
+        _parse_record(stream, member, check_digests)
+    if stream.drain() and member.ok:
+        member.problem, member.detail = "unparseable", "data after the record in its gzip member"
+
+
+def _parse_record(stream: _MemberStream, member: Member, check_digests: bool) -> None:
+    """The member's one record, parsed by warcio (its header blocks are known to be bounded)."""
     try:
         iterator = ArchiveIterator(stream, check_digests=check_digests)
-        for record in iterator:
-            records += 1
-            if records > 1:
-                member.problem, member.detail = "unparseable", "more than one record in one gzip member"
-                break
-            member.rec_type = record.rec_type
-            member.rec_headers = record.rec_headers
-            member.http_headers = record.http_headers
-            raw = record.raw_stream
-            while raw.read(_BLOCK):  # reading the block runs warcio's digest checks
-                pass
-            declared = record.rec_headers.get_header("Content-Length")
-            if declared is None or not declared.strip().isdigit():
-                member.problem = "unparseable"
-                member.detail = f"bad Content-Length {declared!r}"
-            elif getattr(raw, "limit", 0) > 0:
-                member.problem = "short-block"
-                member.detail = f"record block ends {raw.limit} bytes before its Content-Length"
-            if check_digests and record.digest_checker.passed is False:
-                member.digest_problems = list(record.digest_checker.problems)
-        if records == 0:
+        # Only the first record: going on, warcio would read what follows it line by line.
+        record = next(iter(iterator), None)
+        if record is None:
             member.problem, member.detail = "unparseable", "no WARC record in gzip member"
-        elif iterator.err_count and member.ok:
-            member.problem, member.detail = "unparseable", "data after the record's Content-Length"
+            return
+        member.rec_type = record.rec_type
+        member.rec_headers = record.rec_headers
+        member.http_headers = record.http_headers
+        raw = record.raw_stream
+        while raw.read(_BLOCK):  # reading the block runs warcio's digest checks
+            pass
+        declared = record.rec_headers.get_header("Content-Length")
+        if declared is None or not declared.strip().isdigit():
+            member.problem = "unparseable"
+            member.detail = f"bad Content-Length {declared!r}"
+        elif getattr(raw, "limit", 0) > 0:
+            member.problem = "short-block"
+            member.detail = f"record block ends {raw.limit} bytes before its Content-Length"
+        if check_digests and record.digest_checker.passed is False:
+            member.digest_problems = list(record.digest_checker.problems)
+        after = _after_block(iterator.reader)
+        if after and member.ok:
+            member.problem, member.detail = "unparseable", after
     # warcio raises many kinds of errors on bad input (ArchiveLoadFailed, parser errors,
     # ValueError...); every one of them means the same here: this member is not a good record.
     except Exception as exc:  # noqa: BLE001
         if member.ok:
             member.problem, member.detail = "unparseable", f"{type(exc).__name__}: {exc}".strip()
-    if stream.drain() and member.ok:
-        member.problem, member.detail = "unparseable", "data after the record in its gzip member"
+
+
+class _Reader(Protocol):
+    def read(self, length: int) -> bytes: ...
+
+
+def _after_block(reader: _Reader) -> str | None:
+    """What follows the record's block in its member, read in blocks: None when it is blank
+    lines only (as written), else why the member is not one good record."""
+    start = b""  # the first bytes that are not blank
+    while chunk := reader.read(_BLOCK):
+        if len(start) < 32:
+            start = (start + chunk if start else chunk.lstrip())[:32]
+    if not start:
+        return None
+    if _RECORD_START.match(start):
+        return "more than one record in one gzip member"
+    return "data after the record's Content-Length"
 
 
 def _read_member(fh: BinaryIO, offset: int, carry: bytes, check_digests: bool
@@ -242,18 +289,6 @@ class RecoveredFile:
     note: str = ""  # damage kept in the file, or why it was skipped
 
 
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename durable; not every platform can open a directory.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _free_name(path: Path) -> Path:
     """``path``, or ``path.N`` for the first N not taken (never overwrite a file)."""
     candidate, n = path, 1
@@ -282,7 +317,7 @@ def recover_file(open_path: str | os.PathLike[str]) -> RecoveredFile:
     if good == 0:
         target = _free_name(src.with_name(final.name + BROKEN_SUFFIX))
         os.replace(src, target)
-        _fsync_dir(src.parent)
+        fsync_dir(src.parent)
         why = "empty file" if size == 0 else "no complete record"
         return RecoveredFile(str(src), str(target), 0, 0, "broken", why)
     if final.exists():
@@ -296,7 +331,7 @@ def recover_file(open_path: str | os.PathLike[str]) -> RecoveredFile:
         fh.flush()
         os.fsync(fh.fileno())  # the cut must be on disk before the name says "closed"
     os.replace(src, final)
-    _fsync_dir(src.parent)
+    fsync_dir(src.parent)
     return RecoveredFile(str(src), str(final), good, cut, "closed", note)
 
 

@@ -13,18 +13,21 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from archive.db import aware, insert_each
+from archive.db import aware, insert_each, now, record_problem
 from archive.lock import ArchiveBusy, describe, held_elsewhere
-from archive.models import Capture, CrawlRun, Report, ReportVersion
+from archive.models import Capture, CrawlRun
 from archive.recover import recover_open_files
-from archive.reindex import capture_values, dangling_rows, disk_path, missing_rows
+from archive.reindex import capture_values, dangling_rows, disk_path, final_name, missing_rows
 from archive.runs import interrupted_runs
 from archive.warc import short_hostname, writer_host
+from govcrawl.problems import ProblemKind
 
-__all__ = ["ArchiveBusy", "NothingToResume", "prepare_run", "repair_archive"]
+__all__ = ["ArchiveBusy", "NothingToResume", "flag_lost", "prepare_run", "repair_archive"]
+
+_CHUNK = 500  # ids per IN (...) (SQLite allows 32766 variables; stay far below)
 
 
 class NothingToResume(Exception):
@@ -57,9 +60,11 @@ def prepare_run(session: Session, warc_dir: str, *, resume: bool) -> tuple[int |
 
 def repair_archive(session: Session, warc_dir: str, interrupted: Sequence[CrawlRun]) -> list[str]:
     """Close ``.open`` WARC files at their last whole record, add capture rows for records the
-    database never got, drop rows pointing at no record. Returns what was done, one line each."""
+    database never got, flag rows pointing at no record lost (``flag_lost``). Returns what was
+    done, one line each."""
     lines = []
-    for result in recover_open_files(warc_dir):
+    results = recover_open_files(warc_dir)
+    for result in results:
         lines.append(f"{result.open_path}: {result.outcome}, {result.records} whole records kept, "
                      f"{result.bytes_cut} bytes of a cut record removed"
                      + (f" ({result.note})" if result.note else ""))
@@ -93,31 +98,54 @@ def repair_archive(session: Session, warc_dir: str, interrupted: Sequence[CrawlR
             lines.append(f"{len(refused)} capture rows the database refused, not rebuilt (first: "
                          f"{row['warc_file']}:{row['warc_offset']}: "
                          + f"{type(exc).__name__}: {exc}".splitlines()[0] + ")")
-    if run_ids:
+    # Files this repair closed or set aside: a power loss can cut one below what the database
+    # had committed (records not yet on disk), so their rows are checked whatever their run.
+    repaired = [final_name(r.open_path) for r in results if r.outcome in ("closed", "broken")]
+    if run_ids or repaired:
         # Rows of dead runs, in the folder this repair holds: a row whose record is cut or
-        # damaged there points at nothing. A row whose file is simply not here is removed only
-        # if this host wrote that file (its name says so; else its run ran here): a file of
-        # another host (its own disk, the same path) is not ours to judge (`govcrawl verify`
+        # damaged there points at nothing. A row whose file is simply not here is ours to flag
+        # only if this host wrote that file (its name says so; else its run ran here): a file
+        # of another host (its own disk, the same path) is not ours to judge (`govcrawl verify`
         # lists such rows; a person decides).
         here = socket.gethostname()
         ran_here = {run.id for run in interrupted if (run.arguments or {}).get("host") == here}
-        dangling, elsewhere = [], 0
-        for capture in dangling_rows(session, run_ids=run_ids, under=warc_dir):
-            writer = writer_host(capture.warc_file)
-            ours = writer == short_hostname() if writer else capture.run_id in ran_here
-            if ours or disk_path(capture.warc_file) is not None:
-                dangling.append(capture)
-            else:
-                elsewhere += 1
+        lost: dict[str, Capture] = {}
+        elsewhere = 0
+        if run_ids:
+            for capture in dangling_rows(session, run_ids=run_ids, under=warc_dir):
+                writer = writer_host(capture.warc_file)
+                ours = writer == short_hostname() if writer else capture.run_id in ran_here
+                if ours or disk_path(capture.warc_file) is not None:
+                    lost[capture.id] = capture
+                else:
+                    elsewhere += 1
+        if repaired:
+            lost |= {c.id: c for c in dangling_rows(session, warc_files=repaired)}
         if elsewhere:
             lines.append(f"{elsewhere} capture rows of another host's run point at files not on "
                          f"this host: kept (govcrawl verify lists them)")
-        if dangling:
-            ids = [c.id for c in dangling]
-            session.execute(update(Report).where(Report.capture_id.in_(ids)).values(capture_id=None))
-            session.execute(update(ReportVersion).where(ReportVersion.capture_id.in_(ids))
-                            .values(capture_id=None))
-            session.execute(delete(Capture).where(Capture.id.in_(ids)))
-            lines.append(f"{len(ids)} capture rows pointing at no whole record removed")
+        if lost:
+            flag_lost(session, list(lost.values()))
+            lines.append(f"{len(lost)} capture rows point at records a crash cut off: kept, "
+                         f"flagged lost ({ProblemKind.CAPTURE_LOST} problems); the next crawl "
+                         f"fetches their URLs again")
     session.commit()
     return lines
+
+
+def flag_lost(session: Session, captures: Sequence[Capture]) -> None:
+    """Flag capture rows whose record is gone (``captures.lost_at``), one ``capture_lost``
+    problem each. Nothing is deleted (review L2): reports and versions keep pointing at them,
+    so what was lost stays visible; priors skip them, so the next crawl fetches each URL whole
+    and the report is stored again from the new capture."""
+    moment = now()
+    ids = [c.id for c in captures]
+    for i in range(0, len(ids), _CHUNK):
+        session.execute(update(Capture).where(Capture.id.in_(ids[i:i + _CHUNK]))
+                        .values(lost_at=moment))
+    for capture in captures:
+        record_problem(session, ProblemKind.CAPTURE_LOST,
+                       f"record {capture.id} at {capture.warc_file}:{capture.warc_offset} is gone "
+                       f"(cut off by a crash after its row was committed); the row is kept, "
+                       f"flagged lost, and the next crawl fetches the URL again",
+                       url=capture.url, run_id=capture.run_id)

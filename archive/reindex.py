@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from archive.models import Capture
 from archive.recover import Member, iter_members, read_member
 from archive.store import CaptureRow
-from archive.warc import OPEN_SUFFIX
+from archive.warc import OPEN_SUFFIX, payload_digest
 
 CAPTURE_TYPES = ("response", "revisit")
 # IN (...) lookups per query; SQLite allows 32766 variables, stay far below.
@@ -85,6 +85,21 @@ def _method(member: Member) -> str | None:
     return http.protocol if http is not None and http.protocol else None
 
 
+_EMPTY_BODY = payload_digest(b"")
+
+
+def _request(member: Member) -> dict[str, Any]:
+    """What a request record adds to its response's row: the method, and the body's digest
+    (the record's WARC-Payload-Digest; none for a request without a body)."""
+    assert member.rec_headers is not None
+    digest = member.rec_headers.get_header("WARC-Payload-Digest")
+    found: dict[str, Any] = {"request_digest": digest if digest and digest != _EMPTY_BODY else None}
+    method = _method(member)
+    if method:
+        found["method"] = method
+    return found
+
+
 def capture_rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """A captures-table row (as a dict) for every good response and revisit record of a file.
 
@@ -94,22 +109,21 @@ def capture_rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     record does not say. Damaged or partial members are skipped (``verify`` reports them)."""
     warc_file = final_name(path)
     pending: dict[str, Any] | None = None  # a response waiting for its request record
-    requests: dict[str, str] = {}  # WARC-Record-ID of a request seen first -> its method
+    requests: dict[str, dict[str, Any]] = {}  # WARC-Record-ID of a request seen first -> _request
     with open(path, "rb") as fh:
         for member in iter_members(fh):
             if not member.ok or member.rec_headers is None:
                 continue
             if member.rec_type == "request":
-                method = _method(member)
                 concurrent = member.rec_headers.get_header("WARC-Concurrent-To")
                 if pending is not None and concurrent == pending["id"]:
-                    pending["method"] = method or pending["method"]
+                    pending.update(_request(member))
                     yield pending
                     pending = None
-                elif method and member.record_id:
+                elif member.record_id:
                     if len(requests) >= _RECENT_REQUESTS:
                         requests.pop(next(iter(requests)))
-                    requests[member.record_id] = method
+                    requests[member.record_id] = _request(member)
                 continue
             if pending is not None:
                 yield pending
@@ -118,7 +132,7 @@ def capture_rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                 row = _row(member, warc_file)
                 concurrent = member.rec_headers.get_header("WARC-Concurrent-To")
                 if concurrent in requests:
-                    row["method"] = requests.pop(concurrent)
+                    row.update(requests.pop(concurrent))
                     yield row
                 else:
                     pending = row
@@ -171,17 +185,23 @@ def disk_path(warc_file: str) -> str | None:
 
 
 def dangling_rows(session: Session, *, run_ids: Collection[int] | None = None,
-                  under: str | os.PathLike[str] | None = None) -> list[Capture]:
+                  under: str | os.PathLike[str] | None = None,
+                  warc_files: Collection[str] | None = None) -> list[Capture]:
     """Capture rows whose pointer leads to no readable record with their id: missing file,
-    offset past the end, another record there, or a damaged member.
+    offset past the end, another record there, or a damaged member. Rows already flagged lost
+    are not looked at again.
 
     Reads each referenced member once, file by file in offset order; ``run_ids`` limits the check
     to those runs' rows (every referenced record is read, so this saves real time), ``under``
-    to rows of files in that folder (the one a repair holds locked)."""
+    to rows of files in that folder (the one a repair holds locked), ``warc_files`` to rows of
+    those files (final names)."""
     dangling: list[Capture] = []
-    query = select(Capture).order_by(Capture.warc_file, Capture.warc_offset)
+    query = (select(Capture).where(Capture.lost_at.is_(None))
+             .order_by(Capture.warc_file, Capture.warc_offset))
     if run_ids is not None:
         query = query.where(Capture.run_id.in_(list(run_ids)))
+    if warc_files is not None:
+        query = query.where(Capture.warc_file.in_(list(warc_files)))
     folder = Path(under).resolve() if under is not None else None
     query = query.execution_options(yield_per=1000)
     for warc_file, rows in groupby(session.scalars(query), key=lambda c: c.warc_file):

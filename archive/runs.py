@@ -80,10 +80,10 @@ class SiteCoverage:
 
 
 def site_coverage(session: Session) -> list[SiteCoverage]:
-    """Per site and report year: reports found, and how many of them only in an archive (their
-    URL has no capture of our own, only wayback or imported ones)."""
-    live = (select(Capture.url).where(Capture.source == CaptureSource.LIVE.value,
-                                      Capture.url == Report.url)
+    """Per site and report year: reports found, and how many of them only in an archive (no
+    form of their URL has a capture of our own, only wayback or imported ones)."""
+    live = (select(Capture.id).where(Capture.source == CaptureSource.LIVE.value,
+                                     Capture.url_key == Report.url_key)  # any form of its URL
             .exists())
     rows = session.execute(
         select(Site.name, Site.url, Report.year, func.count(Report.id),

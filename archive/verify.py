@@ -1,19 +1,26 @@
-"""Check a WARC folder and the captures table against each other, changing nothing.
+"""Check a WARC folder and the database against each other, changing nothing.
 
 (a) Every WARC file is read end to end with warcio's digest checks (as ``warcio check`` does),
 plus what warcio lets pass: partial or corrupt gzip members, a record block shorter than its
-Content-Length, a file not headed by a warcinfo record. (b) Every capture row must point at a
-readable record with its id, length and payload digest. (c) Every response and revisit record
-should have a capture row.
+Content-Length, a file not headed by a warcinfo record; files recovery set aside (``.broken``)
+are read too. (b) Every capture row must point at a readable record with its id, length and
+payload digest, imported ones included (their files may be any WARC/ARC flavour, elsewhere).
+(c) Every response and revisit record should have a capture row. (d) What rests on captures:
+every report, attachment and version has one, of its own URL; every revisit row's original is
+there; a capture a crash cut off (flagged lost by the repair) has been fetched again. (e) No
+run is left ``running`` without a live process holding the archive.
 
 Each file is read once, and its capture rows (fetched in offset order) are matched against its
-members as they stream past, so memory stays flat whatever the archive's size.
+members as they stream past; records are read in blocks, never whole; problems are counted
+all, but only the first ``MAX_DETAILS`` are kept (and handed to ``emit`` as they are found), so
+memory stays flat whatever the archive's size or state.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
@@ -26,9 +33,17 @@ from sqlalchemy.orm import Session
 from archive.models import Capture
 from archive.recover import BROKEN_SUFFIX, Member, iter_members
 from archive.reindex import CAPTURE_TYPES, disk_path, final_name, known_ids
-from archive.warc import OPEN_SUFFIX, read_record
+from archive.verify_db import (
+    check_imported,
+    check_lost,
+    check_references,
+    check_revisits,
+    check_runs,
+)
+from archive.warc import OPEN_SUFFIX
 
 OPEN_MESSAGE = "open (a crawl is running or was killed; run govcrawl crawl --resume)"
+MAX_DETAILS = 1000  # problems kept (and emitted) in full; every one is counted
 _EXAMPLES = 5  # records without a row named in the report
 _ID_BATCH = 500  # record ids looked up per query
 
@@ -36,24 +51,38 @@ _ID_BATCH = 500  # record ids looked up per query
 @dataclass(frozen=True)
 class VerifyProblem:
     kind: str
-    where: str  # "file:offset", "file", or a capture id
+    where: str  # "file:offset", "file", a capture id, "report N", "version N", "run N" …
     message: str
 
 
 @dataclass
 class VerifyReport:
-    problems: list[VerifyProblem] = field(default_factory=list)
+    problems: list[VerifyProblem] = field(default_factory=list)  # the first ``limit`` only
+    counts: Counter[str] = field(default_factory=Counter)  # every problem, by kind
     files: int = 0
     records: int = 0  # good records read
     rows_checked: int = 0
     records_without_rows: int = 0
+    lost_refetched: int = 0  # captures a crash cut off whose URL was fetched again since
+    limit: int = MAX_DETAILS
+    emit: Callable[[VerifyProblem], None] | None = None  # called with each problem kept
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.total
 
     def add(self, kind: str, where: str, message: str) -> None:
-        self.problems.append(VerifyProblem(kind, where, message))
+        self.counts[kind] += 1
+        if len(self.problems) >= self.limit:
+            return  # counted; a damaged archive could otherwise hold millions in memory
+        problem = VerifyProblem(kind, where, message)
+        self.problems.append(problem)
+        if self.emit is not None:
+            self.emit(problem)
 
 
 class _Rows:
@@ -69,9 +98,9 @@ class _Rows:
 
 
 class _Checker:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, report: VerifyReport) -> None:
         self.session = session
-        self.report = VerifyReport()
+        self.report = report
         self._unmatched: list[tuple[str, str]] = []  # (record id, where) waiting for a lookup
         self._examples: list[tuple[str, str]] = []  # (where, record id)
 
@@ -193,25 +222,32 @@ def _warc_files(folder: Path) -> list[Path]:
     return sorted(names)
 
 
-def verify_archive(session: Session, warc_dir: str | os.PathLike[str]) -> VerifyReport:
-    """Check every WARC file in ``warc_dir`` and every capture row; reads only."""
+def verify_archive(session: Session, warc_dir: str | os.PathLike[str], *,
+                   emit: Callable[[VerifyProblem], None] | None = None,
+                   limit: int = MAX_DETAILS) -> VerifyReport:
+    """Check every WARC file in ``warc_dir``, every capture row and what rests on them; reads
+    only. ``emit`` gets each of the first ``limit`` problems as it is found (the rest are
+    counted)."""
     folder = Path(warc_dir).resolve()
-    checker = _Checker(session)
+    checker = _Checker(session, VerifyReport(limit=limit, emit=emit))
+    report = checker.report
+    check_runs(session, report)
     files = _warc_files(folder)
     # Rows name the final file; while a file is still open its bytes are in the .open twin.
     by_final: dict[str, str] = {}
     for path in files:
         by_final.setdefault(final_name(path), str(path))
     for broken in sorted(folder.glob(f"*{BROKEN_SUFFIX}*")):
-        checker.report.add("broken", str(broken),
-                           "set aside by recovery: no complete record in it (kept, not read)")
+        if broken.is_file():
+            _check_broken(broken, report)
     done: set[str] = set()
+    # Rows flagged lost point past the end of a cut file by nature: check_lost looks at them.
     query = (select(Capture.id, Capture.warc_file, Capture.warc_offset, Capture.warc_length,
                     Capture.payload_digest)
-             .where(Capture.source != "import")
+             .where(Capture.source != "import", Capture.lost_at.is_(None))
              .order_by(Capture.warc_file, Capture.warc_offset)
              .execution_options(yield_per=2000))
-    _check_imported(session, checker.report)
+    check_imported(session, report)
     for warc_file, rows in groupby(session.execute(query), key=attrgetter("warc_file")):
         path = by_final.get(warc_file) or disk_path(warc_file)
         if path is None:
@@ -222,37 +258,53 @@ def verify_archive(session: Session, warc_dir: str | os.PathLike[str]) -> Verify
     for path in files:
         if str(path) not in done:
             checker.check_file(str(path))
+    check_lost(session, report)
+    check_references(session, report)
+    check_revisits(session, report)
     return checker.finish()
 
 
-def _check_imported(session: Session, report: VerifyReport) -> None:
-    """Captures pointing into imported third-party files (any WARC/ARC flavour, perhaps
-    uncompressed, outside the WARC folder): each must still read back as its record."""
-    query = select(Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset).where(
-        Capture.source == "import").order_by(Capture.warc_file, Capture.warc_offset)
-    for row in session.execute(query.execution_options(yield_per=2000)):
-        report.rows_checked += 1
-        try:
-            record, _ = read_record(row.warc_file, row.warc_offset)
-        except (OSError, ValueError, EOFError) as exc:
-            report.add("bad-pointer", row.id, f"imported capture at {row.warc_file}:"
-                                              f"{row.warc_offset} cannot be read ({exc})")
-            continue
-        if record.rec_headers.get_header("WARC-Target-URI") != row.url:
-            report.add("wrong-record", row.id, f"{row.warc_file}:{row.warc_offset} holds "
-                                               f"{record.rec_headers.get_header('WARC-Target-URI')}")
+def _check_broken(path: Path, report: VerifyReport) -> None:
+    """A file recovery set aside, read: what is in it, so a person can tell junk from records
+    worth rescuing (recovery sets a file aside only when it found no whole record in it)."""
+    good, damage = 0, None
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        for member in iter_members(fh):
+            if member.ok:
+                good += 1
+            elif damage is None:
+                damage = f"offset {member.offset}: {member.detail}"
+    content = ("empty" if size == 0 else f"{size} bytes, {good} whole record(s)"
+               + (f", damaged from {damage}" if damage else ""))
+    advice = " (no capture row points into it)" if good else ""
+    report.add("broken", str(path), f"set aside by recovery, kept: {content}{advice}")
 
 
 def format_report(report: VerifyReport) -> str:
-    """One line per problem, then a summary line."""
-    lines = [f"{p.kind}: {p.where}: {p.message}" for p in report.problems]
+    """One line per problem kept, then a summary line."""
+    lines = [format_problem(p) for p in report.problems]
+    return "\n".join([*lines, format_summary(report)])
+
+
+def format_problem(problem: VerifyProblem) -> str:
+    return f"{problem.kind}: {problem.where}: {problem.message}"
+
+
+def format_summary(report: VerifyReport) -> str:
+    """The last line: what was read, and the problems counted by kind."""
     summary = (f"{report.files} WARC file(s), {report.records} record(s), "
                f"{report.rows_checked} capture row(s) checked: ")
     if report.ok:
         summary += "OK"
     else:
-        summary += f"{len(report.problems)} problem(s)"
+        summary += f"{report.total} problem(s) (" + ", ".join(
+            f"{kind} {n}" for kind, n in sorted(report.counts.items())) + ")"
+        if report.total > len(report.problems):
+            summary += f", the first {len(report.problems)} listed"
         if report.records_without_rows:
             summary += f", {report.records_without_rows} record(s) without a capture row"
-    lines.append(summary)
-    return "\n".join(lines)
+    if report.lost_refetched:
+        summary += (f"; {report.lost_refetched} capture(s) cut off by a crash were fetched "
+                    f"again since (rows kept, flagged lost)")
+    return summary

@@ -34,6 +34,11 @@ sys.path.insert(0, str(ROOT))
 MiB = 1 << 20
 
 
+_INSERT = ("INSERT INTO captures (id, run_id, url, url_key, method, status, content_type, "
+           "fetched_at, payload_digest, warc_file, warc_offset, warc_length, record_type, etag, "
+           "last_modified, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
+
 def seed_captures(db_path: Path, count: int) -> None:
     """``count`` capture rows of an earlier run, as a year of re-crawls leaves them."""
     from archive import db
@@ -45,21 +50,16 @@ def seed_captures(db_path: Path, count: int) -> None:
                      "VALUES (1, ?, '{}', 'finished', '{}')", (started.isoformat(),))
         batch = []
         for i in range(count):
-            batch.append((f"<urn:uuid:{uuid.UUID(int=i)}>", 1, f"http://www.site{i % 3000}.gov.cn/p/{i}.html",
+            url = f"http://www.site{i % 3000}.gov.cn/p/{i}.html"  # its own URL key, as written
+            batch.append((f"<urn:uuid:{uuid.UUID(int=i)}>", 1, url, url,
                           "GET", 200, "text/html", (started + timedelta(seconds=i)).isoformat(),
                           f"sha1:{i:032d}", "/archive/old.warc.gz", i * 1000, 1000, "response",
                           f'"{i:x}"', None, "live"))
             if len(batch) == 50_000:
-                conn.executemany(
-                    "INSERT INTO captures (id, run_id, url, method, status, content_type, "
-                    "fetched_at, payload_digest, warc_file, warc_offset, warc_length, record_type, "
-                    "etag, last_modified, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+                conn.executemany(_INSERT, batch)
                 batch = []
         if batch:
-            conn.executemany(
-                "INSERT INTO captures (id, run_id, url, method, status, content_type, fetched_at, "
-                "payload_digest, warc_file, warc_offset, warc_length, record_type, etag, "
-                "last_modified, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+            conn.executemany(_INSERT, batch)
 
 
 def synthetic_analysis(i: int):  # noqa: ANN201 - an Analysis; imported late (after sys.path)

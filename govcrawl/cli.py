@@ -173,16 +173,18 @@ def cmd_history(args: argparse.Namespace) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> None:
     from archive.db import session_factory
-    from archive.verify import format_report, verify_archive
+    from archive.verify import format_problem, format_summary, verify_archive
 
     check_db_url(args.db, must_exist=True)
     if not Path(args.warc_dir).is_dir():
         raise UserError(f"--warc-dir: no such folder: {args.warc_dir}")
     with session_factory(args.db)() as session:
-        report = verify_archive(session, args.warc_dir)
-    print(format_report(report))
+        # Each problem printed as found (a big archive takes a while); the summary counts all.
+        report = verify_archive(session, args.warc_dir,
+                                emit=lambda problem: print(format_problem(problem), flush=True))
+    print(format_summary(report))
     if not report.ok:
-        raise Unverified(f"{len(report.problems)} problems")
+        raise Unverified(f"{report.total} problems")
 
 
 def cmd_import(args: argparse.Namespace) -> None:

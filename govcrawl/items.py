@@ -55,3 +55,16 @@ class AttachmentDoc:
     capture_id: str | None = None
     flags: list[str] = field(default_factory=list)
     analysis: Analysis | None = field(default=None, repr=False)
+
+
+@dataclass
+class ReportLinked:
+    """A later link to a report already requested in this crawl: under another form of its URL
+    (``https://`` for ``http://``, ``:80``, escapes), kept among its URLs (``report_urls``),
+    and/or with the date its list printed next to it when the first link had none. The report
+    is not fetched again."""
+
+    url: str
+    seen_at: datetime
+    listed_title: str = ""
+    listed_date: str = ""  # ISO, as ReportPage's

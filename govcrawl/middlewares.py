@@ -20,6 +20,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
@@ -35,9 +36,16 @@ from tldextract import TLDExtract
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
+from archive.capture_log import request_digest
 from archive.priors import PriorCapture, stored_response
 from archive.warc import Exchange
 from govcrawl.antibot import detect_wall
+from govcrawl.browser.protocol import (
+    BROWSER_SLOT,
+    is_browser_exchange,
+    is_render_request,
+    is_rendered,
+)
 from govcrawl.config import CrawlConfig
 from govcrawl.discovery.scope import (
     STANDARD_PORTS,
@@ -45,8 +53,10 @@ from govcrawl.discovery.scope import (
     address_refusal,
     ip_literal,
     port_of,
+    registered_domain,
 )
 from govcrawl.extensions import ArchiveExtension
+from govcrawl.identity import url_key
 from govcrawl.meta import (
     CAPTURE_KEY,
     DATALOSS,
@@ -118,10 +128,12 @@ class WarcCaptureMiddleware:
         return cls(ArchiveExtension.of(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if FROM_ARCHIVE in response.flags:
+        # A rendered DOM is no exchange: the browser's own requests were archived as they went.
+        if FROM_ARCHIVE in response.flags or is_rendered(response):
             return response
         capture = CaptureMeta.of(request)
-        exchange, source, archive_url = exchange_of(request, response), "live", None
+        source = "browser" if is_browser_exchange(request) else "live"
+        exchange, archive_url = exchange_of(request, response), None
         if capture.wayback:
             exchange, archive_url = self._from_web_archive(exchange, response)
             source = "wayback"
@@ -189,7 +201,9 @@ class ConditionalRequestMiddleware:
         return cls(ArchiveExtension.of(crawler))
 
     def process_request(self, request: Request) -> None:
-        if request.method != "GET" or CaptureMeta.of(request).no_conditional:
+        # A rendering is handed the page already fetched; its own requests come through here.
+        if request.method != "GET" or is_render_request(request) \
+                or CaptureMeta.of(request).no_conditional:
             return
         prior = self.archive.priors.get(request.url)
         if prior is None or prior.original is None or not (prior.etag or prior.last_modified):
@@ -262,7 +276,11 @@ class ResumeReplayMiddleware:
     """A resumed crawl answers what it already fetched before the stop from its own archive, so
     nothing completed is downloaded again while discovery walks back to where it stopped.
     Installed when resuming only: the extension opens before the middlewares are built, and with
-    ``resume`` asked it has either found the run to continue or failed the crawl."""
+    ``resume`` asked it has either found the run to continue or failed the crawl.
+
+    A request is the same one again when its method, URL key and body are (``captures``'
+    ``method``, ``url_key``, ``request_digest``): the POSTs of a script-built list's pages, to
+    one URL, differ only by their bodies; the requests a rendered page makes come here too."""
 
     def __init__(self, archive: ArchiveExtension) -> None:
         self.archive = archive
@@ -274,7 +292,9 @@ class ResumeReplayMiddleware:
         return cls(ArchiveExtension.of(crawler))
 
     def process_request(self, request: Request) -> Response | None:
-        prior = self.archive.resumed.get(request.url) if request.method == "GET" else None
+        if is_render_request(request):
+            return None  # the archive holds the page as sent, not as its script draws it
+        prior = self.archive.resumed.get(request.url, request.method, request_digest(request.body))
         if prior is None:
             return None
         flags = [FROM_ARCHIVE] + ([UNCHANGED] if prior.record_type == "revisit" else [])
@@ -506,6 +526,68 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
 
+# -- politeness per portal, and Scrapy's off-site drops on record ------------------------------
+
+class DomainSlotMiddleware:
+    """One download slot per registered domain, not per host name (review L6): a portal's
+    sibling hosts (``www.``, ``xxgk.``, each township's subdomain) mostly sit on one server, and
+    per host name it got ``CONCURRENT_REQUESTS_PER_DOMAIN`` requests from each of them at once.
+    The slot (``request.meta["download_slot"]``, which Scrapy's downloader keys its slots by)
+    carries the concurrency, the download delay, AutoThrottle's delay and the ``HostPace`` holds
+    and floors, so a Retry-After from ``www.`` now holds ``xxgk.`` too. Requests to a web archive
+    (``--wayback``) get the archive's domain: a slot of their own, apart from the portals'.
+
+    Set on every pass through the chain, late (after the wayback rewrite), overriding what the
+    request carries: Scrapy writes the slot into the meta of every request it queues, and a
+    retry or redirect copies it — a redirect to another portal must not stay in the first one's
+    slot."""
+
+    def process_request(self, request: Request) -> None:
+        # A rendering waits for the browser in a slot of its own: in the domain's, it would hold
+        # the turn the requests its page makes are waiting for.
+        request.meta["download_slot"] = (BROWSER_SLOT if is_render_request(request)
+                                         else registered_domain(request.url))
+
+
+class RecordedOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's off-site filter with its drops on record (review L1). Scrapy drops an off-site
+    request as it is scheduled (``request_scheduled``): no errback, no ``request_dropped``
+    signal, one DEBUG line per host — an off-site redirect target vanished without a trace.
+    Here every such drop counts in ``govcrawl/offsite/filtered`` (kept in the run's counts with
+    the other ``govcrawl/`` stats), and the first per host and run writes an ``ignored`` problem
+    row (a row per request would fill the table with one portal's links to another). A request
+    filtered later, in the download chain, fails into the spider's errback, which records it."""
+
+    archive: ArchiveExtension
+    recorded_hosts: set[str]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = super().from_crawler(crawler)
+        middleware.archive = ArchiveExtension.of(crawler)
+        middleware.recorded_hosts = set()
+        return middleware
+
+    def request_scheduled(self, request: Request, spider: object) -> None:
+        try:
+            super().request_scheduled(request, spider)
+        except IgnoreRequest:
+            self._record(request)
+            raise
+
+    def _record(self, request: Request) -> None:
+        self.crawler.stats.inc_value("govcrawl/offsite/filtered")
+        host = urlparse_cached(request).hostname or ""
+        if host in self.recorded_hosts:
+            return
+        self.recorded_hosts.add(host)
+        came_from = request.meta.get("redirect_urls") or []
+        message = (f"off-site: host {host or '(none)'!r} is outside the spider's allowed domains "
+                   "(Scrapy's OffsiteMiddleware; its later requests are only counted)"
+                   + (f" (redirected from {came_from[-1]})" if came_from else ""))
+        self.archive.problem(ProblemKind.IGNORED, message, url=request.url)
+
+
 # -- scope: the last check before the downloader ----------------------------------------------
 
 Resolver = Callable[[str], Awaitable[list[str]]]
@@ -670,14 +752,27 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         self._robots_urls: dict[str, str] = {}  # netloc → its robots.txt URL
         self._unreachable: dict[str, str] = {}  # netloc → why its robots.txt could not be read
+        # Site (host and port as a URL key has them) → the scheme and netloc its robots.txt was
+        # asked for under first. Scrapy keys robots.txt by netloc, so ``host`` and ``host:80``
+        # each had theirs fetched; one site, one robots.txt (as every URL of it is one resource
+        # whatever its form, govcrawl.identity). http and https share it, as in Scrapy.
+        self._sites: dict[str, tuple[str, str]] = {}
+
+    def _first_form(self, request: Request) -> tuple[str, str]:
+        parts = urlparse_cached(request)
+        site = urlsplit(url_key(f"{parts.scheme}://{parts.netloc}/")).netloc
+        return self._sites.setdefault(site, (parts.scheme, parts.netloc))
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
+        scheme, netloc = self._first_form(request)
+        self._robots_urls.setdefault(netloc, f"{scheme}://{netloc}/robots.txt")
         parts = urlparse_cached(request)
-        self._robots_urls.setdefault(parts.netloc, f"{parts.scheme}://{parts.netloc}/robots.txt")
+        if netloc != parts.netloc:  # another form of a site met already: its parser
+            request = request.replace(url=parts._replace(scheme=scheme, netloc=netloc).geturl())
         return await super().robot_parser(request)
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
-        why = self._unreachable.get(urlparse_cached(request).netloc)
+        why = self._unreachable.get(self._first_form(request)[1])
         if why is not None:
             self._stats.inc_value("robotstxt/unreachable")
             raise IgnoreRequest(f"robots.txt unreachable ({why}): the host is not crawled")

@@ -34,12 +34,18 @@ class ProblemKind(StrEnum):
     # a page over GOVCRAWL_MAX_PARSE_BYTES: its links were read from its first bytes only
     PAGE_TOO_LARGE = "page_too_large"
     CDX_ERROR = "cdx_error"  # a web archive's CDX answer could not be read
+    # Chromium could not start (missing, crashed): pages built by script are not rendered
+    # (once per crawl; govcrawl.browser)
+    BROWSER_UNAVAILABLE = "browser_unavailable"
     # reading and storing what was fetched
     EXTRACT_ERROR = "extract_error"  # the analysis of a page or document failed
     EMPTY_TEXT = "empty_text"  # a report page gave no text
     DB_ERROR = "db_error"  # a report could not be stored
     WARC_WRITE_ERROR = "warc_write_error"  # an exchange could not be archived
     ARCHIVE_READ_ERROR = "archive_read_error"  # an archived copy could not be read back
+    # a capture's record was cut off by a crash after its row was committed: the row is kept
+    # (``captures.lost_at``) and the next crawl fetches the URL again
+    CAPTURE_LOST = "capture_lost"
     # commands outside the crawl
     IMPORT_ERROR = "import_error"  # a damaged record or file of an imported WARC/ARC
     REPARSE_ERROR = "reparse_error"  # a stored report could not be analysed again
@@ -65,6 +71,8 @@ class CaptureSource(StrEnum):
     LIVE = "live"  # fetched from the portal by our crawl
     WAYBACK = "wayback"  # fetched from a web archive; ``archived_at`` is its capture time
     IMPORT = "import"  # read from a third-party WARC/ARC file
+    # fetched by our crawl for the browser while it rendered a page (its script, its XHR/JSON)
+    BROWSER = "browser"
 
 
 class RunStatus(StrEnum):

@@ -76,9 +76,9 @@ def _attachment_jobs(session: Session) -> list[tuple[int, str, str, int, str | N
     query = (select(Attachment.id, Attachment.url, Capture.warc_file, Capture.warc_offset,
                     Site.name, Attachment.link_text, None)
              .join(Capture, Capture.id == Attachment.capture_id)
-             .outerjoin(Report, Report.url == Attachment.report_url)
+             .outerjoin(Report, Report.url_key == Attachment.report_url)  # the report's key
              .outerjoin(Site, Site.id == Report.site_id)
-             .where(Attachment.report_url != Attachment.url)
+             .where(Attachment.report_url != Attachment.url_key)  # not its own document
              .order_by(Attachment.id))
     return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 
@@ -106,10 +106,12 @@ def reparse(db_url: str, workers: int = 0,
         engine = session.get_bind()
         assert isinstance(engine, Engine)
         hold = hold_archive(engine, "reparse")
+        writing = db.as_writer(session)  # it reads before it writes (see as_writer)
         try:
             return _reparse(session, hold, progress, limits, max_payload)
         finally:
             session.rollback()  # nothing half done stays open while the lease is let go
+            writing.end()
             hold.release()
 
 

@@ -17,6 +17,7 @@ USER_AGENT = f"govcrawl/0.1 (+{GOVCRAWL_CONTACT_URL}; research archive of govern
 # --- manners ------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
+# Per registered domain, all its hosts together (DomainSlotMiddleware): one portal, one server.
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
@@ -45,6 +46,11 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "zh-CN,zh;q=0.9",
     "Accept-Encoding": "gzip, deflate",
 }
+
+# One request per resource, whatever form of its URL a link gave (http/https, :80, escapes):
+# the dupefilter fingerprints the URL key (govcrawl.identity) with Scrapy's method, body and
+# header rules. Nothing else uses fingerprints here (no HTTP cache).
+REQUEST_FINGERPRINTER_CLASS = "govcrawl.fingerprint.KeyFingerprinter"
 
 # --- bounds: a focused crawl, not a mirror ---------------------------------------------------
 DEPTH_LIMIT = 12
@@ -111,7 +117,34 @@ GOVCRAWL_WAYBACK_TIMESTAMP = ""
 GOVCRAWL_WAYBACK_FROM = 0
 GOVCRAWL_WAYBACK_TO = 0
 
+# --- the browser (govcrawl.browser): only for report lists drawn by script -------------------
+# A column or list page whose items or pager exist only once its script has run, and that no
+# strategy for a known script-built list recognised, is rendered in headless Chromium (Debian's
+# package; Playwright's own browser download is never used). Without it the crawl goes on and
+# records why once (`browser_unavailable`).
+GOVCRAWL_BROWSER_ENABLED = True
+GOVCRAWL_BROWSER_EXECUTABLE = "/usr/bin/chromium"
+GOVCRAWL_BROWSER_LAUNCH_TIMEOUT = 30.0
+GOVCRAWL_BROWSER_MAX_CLICKS = 50  # pager clicks (下一页 / 加载更多 / page numbers) per page
+GOVCRAWL_BROWSER_PAGE_TIMEOUT = 120.0  # seconds for one page's pager walk
+GOVCRAWL_BROWSER_QUIET = 0.3  # seconds without a request in flight: the page has drawn its list
+# Every request goes to Scrapy's HTTP handler, except renderings (scrapy-playwright's handler,
+# wrapped); what a rendered page fetches goes through the downloader like any other request.
+DOWNLOAD_HANDLERS = {
+    "http": "govcrawl.browser.handler.BrowserDownloadHandler",
+    "https": "govcrawl.browser.handler.BrowserDownloadHandler",
+}
+# Renderings wait for the browser in a slot of their own, one page at a time; the requests each
+# page makes take their domain's turns (its concurrency and delays).
+DOWNLOAD_SLOTS = {"govcrawl-browser": {"concurrency": 1, "delay": 0.0, "jitter": 0.0}}
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 60_000  # ms, as DOWNLOAD_TIMEOUT
+
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's off-site filter, each dropped host recorded once as an `ignored` problem.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "govcrawl.middlewares.RecordedOffsiteMiddleware": 50,
     # robots.txt as RFC 9309 reads failures: 5xx/429/no answer ⇒ the host is not crawled.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "govcrawl.middlewares.StrictRobotsTxtMiddleware": 100,
@@ -128,6 +161,9 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.middlewares.ConditionalRequestMiddleware": 900,
     # Closest to the downloader: sees every exchange raw (robots.txt, redirect hops, gzip bodies).
     "govcrawl.middlewares.WarcCaptureMiddleware": 950,
+    # The download slot (concurrency, delays, holds) is the registered domain of the URL fetched:
+    # after the wayback rewrite, so the web archive keeps a slot of its own.
+    "govcrawl.middlewares.DomainSlotMiddleware": 980,
     # Last before the network (process_request runs in ascending order, and retries, redirects
     # and meta refreshes come back through the whole chain): every request is checked for the
     # sites' hosts and ports and for public addresses, whatever dont_filter says.

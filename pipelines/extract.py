@@ -19,7 +19,7 @@ from govcrawl.analysis import AnalysisFailed, AnalysisPool, PoolLimits
 from govcrawl.analysis.result import Analysis
 from govcrawl.analysis.worker import AnalysisTask, analyse
 from govcrawl.extensions import ArchiveExtension
-from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
+from govcrawl.items import AttachmentDoc, ReportLinked, ReportPage, ReportSeen
 
 
 class ExtractPipeline:
@@ -58,10 +58,10 @@ class ExtractPipeline:
                             listed_title=item.listed_title, listed_date=item.listed_date,
                             document=item.document)
 
-    async def process_item(self, item: ReportPage | ReportSeen | AttachmentDoc
-                           ) -> ReportPage | ReportSeen | AttachmentDoc:
-        if isinstance(item, ReportSeen):
-            return item  # unchanged: nothing to analyse
+    async def process_item(self, item: ReportPage | ReportSeen | ReportLinked | AttachmentDoc
+                           ) -> ReportPage | ReportSeen | ReportLinked | AttachmentDoc:
+        if isinstance(item, ReportSeen | ReportLinked):
+            return item  # unchanged, or only a link: nothing to analyse
         archive = ArchiveExtension.of(self.crawler)
         assert self.pool is not None
         try:

@@ -1,7 +1,8 @@
-"""Store each analysed report through ``archive.store.ReportStore`` (one row per report URL, a
-version per distinct text; an unchanged report only moves its last-seen time; a page and its
-attachments make one report) and pass on the public report record, so Scrapy's feed exports
-(``scrapy crawl annual_reports -O reports.jsonl``) write what ``govcrawl export`` writes."""
+"""Store each analysed report through ``archive.store.ReportStore`` (one row per report URL key,
+a version per distinct text; an unchanged report only moves its last-seen time; a page and its
+attachments make one report; another form of its URL only joins its URLs) and pass on the
+public report record, so Scrapy's feed exports (``scrapy crawl annual_reports -O
+reports.jsonl``) write what ``govcrawl export`` writes."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive.export import report_record
-from archive.models import Site
+from archive.models import Report, Site
 from archive.store import ReportStore, Seen
 from govcrawl.analysis.result import Analysis
 from govcrawl.extensions import ArchiveExtension
-from govcrawl.items import AttachmentDoc, ReportPage, ReportSeen
+from govcrawl.items import AttachmentDoc, ReportLinked, ReportPage, ReportSeen
 
 
 class StorePipeline:
@@ -34,35 +35,60 @@ class StorePipeline:
         archive = ArchiveExtension.of(self.crawler)
         self.store = ReportStore(archive.session, archive.run_id)
 
-    def process_item(self, item: ReportPage | ReportSeen | AttachmentDoc) -> dict[str, Any]:
+    def process_item(self, item: ReportPage | ReportSeen | ReportLinked | AttachmentDoc
+                     ) -> dict[str, Any]:
         archive = ArchiveExtension.of(self.crawler)
         store = self.store
         assert store is not None
+        if isinstance(item, ReportLinked):
+            return self._linked(store, item)
         try:
             with archive.unit_of_work():  # a failure undoes this item's rows only
                 outcome = self._store(store, item)
                 report = store.report(item.report_url if isinstance(item, AttachmentDoc)
                                       else item.url)
-            record = None
-            if report is not None:
-                # Relationships loaded for an earlier record may be stale (a new capture, an
-                # attachment added by its own row): read them again.
-                archive.session.expire(report, ["capture", "attachments", "site"])
-                record = report_record(report)
-                # Not kept loaded: ~170 cell objects per report would stay in memory with it.
-                archive.session.expire(report, ["cells", "attachments"])
+            record = self._record(report) if report is not None else None
         except SQLAlchemyError as exc:
             # The WARC holds the page; the row can be rebuilt from it. Keep crawling.
             store.load()
             archive.problem("db_error", f"{type(exc).__name__}: {exc}".splitlines()[0], url=item.url)
             raise DropItem(f"could not store {item.url}") from exc
         if isinstance(item, ReportPage):
-            archive.history.stored_reports[item.url] = item.capture_id
+            archive.history.stored_report(item.url, item.capture_id)
         elif isinstance(item, AttachmentDoc):
-            archive.history.stored_attachments[(item.report_url, item.url)] = item.capture_id
+            archive.history.stored_attachment(item.report_url, item.url, item.capture_id)
         self.crawler.stats.inc_value(f"govcrawl/reports_{outcome}")
         if record is None:  # an attachment whose page is not stored yet: the page will say it
             raise DropItem(f"attachment {item.url} waits for its report page", log_level="DEBUG")
+        return record
+
+    def _linked(self, store: ReportStore, item: ReportLinked) -> dict[str, Any]:
+        """A later link to a report: another of its URLs, or its listed date, now or when it is
+        stored. A stored report's record is passed on again (its ``urls`` grew), as after an
+        attachment: the last record per report is the report as stored."""
+        archive = ArchiveExtension.of(self.crawler)
+        try:
+            with archive.unit_of_work():
+                noted = store.note_link(item.url, item.seen_at, listed_date=item.listed_date)
+                report = store.report(item.url) if noted else None
+            record = self._record(report) if report is not None else None
+        except SQLAlchemyError as exc:
+            store.load()
+            archive.problem("db_error", f"{type(exc).__name__}: {exc}".splitlines()[0], url=item.url)
+            raise DropItem(f"could not store {item.url}") from exc
+        if record is None:  # its page is not stored yet: its record will say it
+            raise DropItem(f"{item.url}: a link to a report not stored yet", log_level="DEBUG")
+        return record
+
+    def _record(self, report: Report) -> dict[str, Any]:
+        """The public record of a stored report, read afresh."""
+        session = ArchiveExtension.of(self.crawler).session
+        # Relationships loaded for an earlier record may be stale (a new capture, an attachment
+        # added by its own row): read them again.
+        session.expire(report, ["capture", "attachments", "site"])
+        record = report_record(report)
+        # Not kept loaded: ~170 cell objects per report would stay in memory with it.
+        session.expire(report, ["cells", "attachments"])
         return record
 
     def _store(self, store: ReportStore, item: ReportPage | ReportSeen | AttachmentDoc) -> str:

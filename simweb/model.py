@@ -120,11 +120,15 @@ _TEXT_TYPES = ("text/", "application/xml", "application/javascript", "applicatio
 class Page:
     """A prebuilt response: status, body bytes, validators and extra headers.
 
-    ``fail_first`` > 0 makes the server answer 503 (``Retry-After``: the web's ``retry_after``,
-    1 by default) to the first ``fail_first`` requests for this page before serving it.
-    ``delay`` seconds pass before the answer (a slow server); ``truncate_at`` sends only that
-    many body bytes under the full Content-Length, then closes the connection (a dropped
-    transfer).
+    ``fail_first`` > 0 makes the server answer ``fail_status`` (503 by default; ``Retry-After``:
+    ``retry_after`` when set, else the web's ``retry_after``, 1 by default) to the first
+    ``fail_first`` requests for this page before serving it.
+    ``delay`` seconds pass before the answer (a slow server) — to the first ``delay_first``
+    requests only when that is > 0 (a server that hangs once, then answers at once);
+    ``truncate_at`` sends only that many body bytes under the full Content-Length, then closes
+    the connection (a dropped transfer). ``content_encoding`` set: ``body`` is already encoded
+    so and goes out verbatim with that ``Content-Encoding``, whatever the request accepts (a
+    server sending ``br`` to a client that asked for gzip, a compression bomb).
     """
 
     __slots__ = (
@@ -137,6 +141,10 @@ class Page:
         "fail_first",
         "delay",
         "truncate_at",
+        "fail_status",
+        "retry_after",
+        "delay_first",
+        "content_encoding",
         "_gz",
     )
 
@@ -151,6 +159,10 @@ class Page:
         fail_first: int = 0,
         delay: float = 0.0,
         truncate_at: int | None = None,
+        fail_status: int = 503,
+        retry_after: str | None = None,
+        delay_first: int = 0,
+        content_encoding: str | None = None,
     ) -> None:
         self.status = status
         self.body = body
@@ -167,10 +179,16 @@ class Page:
         self.fail_first = fail_first
         self.delay = delay
         self.truncate_at = truncate_at
+        self.fail_status = fail_status
+        self.retry_after = retry_after
+        self.delay_first = delay_first
+        self.content_encoding = content_encoding
         self._gz: bytes | None = None
 
     @property
     def compressible(self) -> bool:
+        if self.content_encoding is not None:
+            return False  # encoded already: sent as it is
         return self.content_type.startswith(_TEXT_TYPES) and len(self.body) > 200
 
     @property
@@ -204,6 +222,9 @@ class VirtualHost:
     dynamic: dict[str, DynamicHandler] = field(default_factory=dict)
     not_found: Page | None = None
     encoding: str = "utf-8"
+    # Also served over https (a CONNECT tunnel to port 443), the same pages as over http.
+    # Off by default: the older portals are http-only, as many real ones still are.
+    https: bool = False
 
     def resolve(self, target: str, headers: dict) -> Page | None:
         """Find the response for an origin-form target (path + optional query)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote
 
+from . import aliases, scripted
 from .attachments import (
     MIME,
     OCTET_STREAM,
@@ -29,6 +30,7 @@ from .content import (
 )
 from .documents import html_error_page, truncated
 from .model import Attachment
+from .rendered import RenderedSite, menghai
 from .revise import Reviser
 from .server import SimulatedWeb
 from .styles import (
@@ -957,7 +959,8 @@ def build_test_web() -> SimulatedWeb:
     """Six portals (seven hosts) covering every quirk the crawler must handle. Deterministic.
 
     洪泽区 publishes its reports as attachments (PDF/DOCX/XLSX, download.jsp links, broken
-    files); its documents are rendered on the first build of a process, then cached.
+    files); its documents are rendered on the first build of a process, then cached. 勐海县's
+    report column is drawn by script from JSON (:mod:`simweb.rendered`): only a browser finds it.
     ``web.revise()`` edits reports on the first five portals (not 洪泽区) and adds new ones to
     沧源 (TRS), 师宗 (jcms) and 景县 (plain ASP) — the portals without a site-search trap.
     """
@@ -978,6 +981,13 @@ def build_test_web() -> SimulatedWeb:
     _revisable(web, sites, series)
     # built last and left out of revisions: the five portals above keep their bytes
     _built(SimpleSite(web, _hongze(series)))
+    # 勐海县: a report column drawn by script from JSON, found only by the browser
+    _built(RenderedSite(web, menghai(series)))
+    # 宾川 (TRS list2), 德清 (Hanweb jpage), 镇平 (加载更多), 宁陕 (JSON list): columns built by
+    # script that the crawler reads without a browser (:mod:`simweb.scripted`)
+    scripted.build(web, series)
+    # 华宁县: pages linked as https://, http://, http://host:80/ and relative (simweb.aliases)
+    aliases.build(web, series)
     web.host("www.jingxian.gov.cn").extra_headers.append(("X-Powered-By", "ASP.NET"))
     # A session cookie, as ASP portals send: exercises the cookie jar (and its Public Suffix lookups).
     web.host("www.jingxian.gov.cn").extra_headers.append(("Set-Cookie", "ASPSESSIONIDQSTCRDAB=KDLFHPBCJMNO; path=/"))

@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import socket
+import ssl
 import sys
 import threading
 import time
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from os import PathLike
 from typing import TYPE_CHECKING
@@ -24,8 +27,10 @@ from .model import (
     VirtualHost,
     registered_domain,
 )
+from .tls import server_context as tls_context
 
 if TYPE_CHECKING:
+    from .faults import Fault
     from .revise import Reviser
 
 __all__ = ["SimulatedWeb"]
@@ -35,7 +40,8 @@ class SimulatedWeb:
     """A set of virtual hosts with ground truth, served through one local HTTP proxy.
 
     Build it with :func:`build_test_web`, :func:`build_demo_web` or :func:`build_large_web`,
-    then ``start()`` it and point the crawler at ``proxy_url`` (``http_proxy``).
+    then ``start()`` it and point the crawler at ``proxy_url`` (``http_proxy``, and
+    ``https_proxy`` for hosts served over https too: CONNECT tunnels, TLS ended by the proxy).
     """
 
     def __init__(self, name: str = "custom") -> None:
@@ -43,6 +49,11 @@ class SimulatedWeb:
         self.hosts: dict[str, VirtualHost] = {}
         self.sites: list[SiteEntry] = []
         self.expected_reports: list[ExpectedReport] = []
+        #: pages linked under several URL forms (``https://``, ``http://host:80/`` …, all serving
+        #: the same bytes; :mod:`simweb.aliases`): the page's ``http://host/target`` URL (a
+        #: report's as in ``expected_reports``) → every absolute URL the portal's links give it.
+        #: A report there is found once when it is stored once, under any of its forms.
+        self.url_aliases: dict[str, set[str]] = {}
         #: non-report pages whose titles mention reports / 年度 (notices, 要点, 公报, 决算 …)
         self.distractor_urls: set[str] = set()
         #: entry URLs of crawler traps (calendar, endless search, growing query, repeated path)
@@ -70,8 +81,13 @@ class SimulatedWeb:
         self.reviser: Reviser | None = None
         #: revisions made so far, oldest first
         self.revisions: list[Revision] = []
+        #: injected faults and what a crawl must record for each (:mod:`simweb.faults`)
+        self.faults: list[Fault] = []
+        #: host name -> the address a test's stand-in resolver must give it (a name that
+        #: resolves to a private or link-local address); other names resolve to nothing
+        self.dns: dict[str, str] = {}
         self._log_lock = threading.Lock()
-        self._fail_counts: dict[tuple[str, str], int] = {}
+        self._fail_counts: dict[tuple[str, str, str], int] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -132,7 +148,7 @@ class SimulatedWeb:
 
     @property
     def proxy_url(self) -> str:
-        """``http://127.0.0.1:PORT`` — use as ``http_proxy``."""
+        """``http://127.0.0.1:PORT`` — use as ``http_proxy`` and ``https_proxy``."""
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, port: int = 0) -> SimulatedWeb:
@@ -191,12 +207,22 @@ class SimulatedWeb:
             self.request_log.append(entry)
 
     def _should_fail(self, host: str, target: str, page: Page) -> bool:
-        if not page.fail_first:
+        return self._first(page.fail_first, host, target, "fail")
+
+    def _should_delay(self, host: str, target: str, page: Page) -> bool:
+        if not page.delay:
+            return False
+        return not page.delay_first or self._first(page.delay_first, host, target, "delay")
+
+    def _first(self, n: int, host: str, target: str, what: str) -> bool:
+        """Whether this request is among the first ``n`` for the page (counted per ``what``,
+        re-armed by :meth:`reset`)."""
+        if not n:
             return False
         with self._log_lock:
-            n = self._fail_counts.get((host, target), 0)
-            self._fail_counts[(host, target)] = n + 1
-            return n < page.fail_first
+            seen = self._fail_counts.get((host, target, what), 0)
+            self._fail_counts[(host, target, what)] = seen + 1
+            return seen < n
 
 
 class _ProxyServer(ThreadingHTTPServer):
@@ -227,6 +253,16 @@ class _ProxyServer(ThreadingHTTPServer):
             self._conns.discard(request)
         super().shutdown_request(request)
 
+    def adopt(self, raw: socket.socket, tls: ssl.SSLSocket) -> None:
+        """Track a connection's TLS socket in place of the raw one it wrapped."""
+        with self._conns_lock:
+            self._conns.discard(raw)
+            self._conns.add(tls)
+
+    def forget(self, conn: socket.socket) -> None:
+        with self._conns_lock:
+            self._conns.discard(conn)
+
     def close_connections(self) -> None:
         """Drop open keep-alive connections so nothing is served after stop()."""
         with self._conns_lock:
@@ -234,6 +270,21 @@ class _ProxyServer(ThreadingHTTPServer):
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+
+
+class _SocketWriter(io.BufferedIOBase):
+    """An unbuffered writer that sends everything it is given (``sendall``), as socketserver's
+    own writer does for plain connections: a response leaves when it is written."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._sock.sendall(data)
+        return len(data)
 
 
 _BAD_GATEWAY = (
@@ -244,9 +295,30 @@ _SERVICE_UNAVAILABLE = (
     b"<html><head><title>503 Service Unavailable</title></head><body>"
     b"<h1>503 Service Unavailable</h1><p>Server busy, please retry.</p></body></html>"
 )
+
+
+def _failure_body(status: int) -> bytes:
+    """The page of a one-shot failure (503 as it always was; 429 and others alike)."""
+    if status == 503:
+        return _SERVICE_UNAVAILABLE
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return (f"<html><head><title>{status} {phrase}</title></head><body><h1>{status} {phrase}"
+            "</h1><p>Server busy, please retry.</p></body></html>").encode()
+
+
 _DEFAULT_404 = (
     b"<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>"
 )
+
+
+def _with_form(target: str, form: str) -> str:
+    """``target`` with a POST's URL-encoded form fields added to its query."""
+    if not form:
+        return target
+    return f"{target}{'&' if '?' in target else '?'}{form}"
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -275,6 +347,10 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120  # idle keep-alive connections are dropped after this many seconds
     server: _ProxyServer
     _server_header = "nginx"
+    # Set once a CONNECT tunnel speaks TLS: its socket, the CONNECT target, the logged scheme.
+    _tls: ssl.SSLSocket | None = None
+    _tunnel_host = ""
+    _scheme = "http"
 
     def setup(self) -> None:
         super().setup()
@@ -294,25 +370,77 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        self._handle(body=True)
+        data = self.rfile.read(length) if length else b""
+        # Form fields reach dynamic pages as a servlet's getParameter() sees them: the query and
+        # the URL-encoded body together (dataproxy.jsp reads startrecord from the one, columnid
+        # from the other). Other bodies (JSON) are read and not passed on.
+        form = ""
+        if "x-www-form-urlencoded" in (self.headers.get("Content-Type") or "").lower():
+            form = data.decode("latin-1")
+        self._handle(body=True, form=form)
 
     def do_CONNECT(self) -> None:
+        """Open a tunnel to an https host and terminate its TLS here (see :meth:`_start_tls`).
+
+        Only hosts that opt in (``VirtualHost.https``) on port 443; an unknown host gets 502 as
+        a plain request would, any other CONNECT 405. The tunnel itself is not logged: the
+        requests made through it are, with ``https://`` URLs."""
         self._server_header = "simweb"
-        self._log_and_send(
-            self.path,
-            self.path.split(":")[0],
-            405,
-            [("Allow", "GET, HEAD, POST")],
-            b"CONNECT not supported (HTTP only)",
-            "text/plain",
-            True,
-        )
+        hostname, sep, port = self.path.rpartition(":")
+        if not sep:
+            hostname, port = self.path, ""
+        hostname = hostname.strip("[]").lower().rstrip(".")
+        vh = self.server.web.hosts.get(hostname)
+        if vh is None and self._tls is None:
+            self._log_and_send(self.path, hostname, 502, [], _BAD_GATEWAY, "text/html", True)
+        elif vh is None or not vh.https or port != "443" or self._tls is not None:
+            self._log_and_send(
+                self.path,
+                hostname,
+                405,
+                [("Allow", "GET, HEAD, POST")],
+                b"CONNECT not supported for this host (HTTP only)",
+                "text/plain",
+                True,
+            )
+        else:
+            self._start_tls(hostname)
+            return
         self.close_connection = True
 
+    def _start_tls(self, hostname: str) -> None:
+        """Answer 200 to a CONNECT, then speak TLS on the connection: the handler's loop reads
+        the next requests from the TLS stream and serves them like plain ones."""
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        raw = self.connection
+        try:
+            tls = tls_context().wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.close_connection = True  # a client that gave up on the handshake
+            return
+        # wrap_socket detached the raw socket: the server must shut the TLS one on stop().
+        self.server.adopt(raw, tls)
+        self.rfile.close()
+        self.wfile.close()
+        self.connection, self._tls, self._tunnel_host, self._scheme = tls, tls, hostname, "https"
+        self.rfile = tls.makefile("rb", self.rbufsize)
+        self.wfile = _SocketWriter(tls)
+        # The tunnel stays open whatever the CONNECT said (http.client sends it as HTTP/1.0):
+        # the requests inside it decide about keep-alive.
+        self.close_connection = False
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            if self._tls is not None:
+                self.server.forget(self._tls)
+                with contextlib.suppress(OSError):
+                    self._tls.close()
+
     # ---------------------------------------------------------------- dispatch
-    def _handle(self, body: bool) -> None:
+    def _handle(self, body: bool, form: str = "") -> None:
         web = self.server.web
         raw = self.path
         if raw.lower().startswith(("http://", "https://")):
@@ -320,18 +448,19 @@ class _Handler(BaseHTTPRequestHandler):
             netloc = parts.netloc
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         else:
-            netloc = self.headers.get("Host", "")
+            # through a tunnel a client may omit Host: the CONNECT target names the host
+            netloc = self.headers.get("Host", "") or self._tunnel_host
             target = raw if raw.startswith("/") else "/" + raw
         hostname = netloc.rsplit("@", 1)[-1].split(":")[0].lower().rstrip(".")
-        url = f"http://{netloc.lower()}{target}"
+        url = f"{self._scheme}://{netloc.lower()}{target}"
         vh = web.hosts.get(hostname)
-        if vh is None:
+        if vh is None or (self._tls is not None and not vh.https):
             self._server_header = "simweb"
             self._log_and_send(url, hostname, 502, [], _BAD_GATEWAY, "text/html", body)
             return
         self._server_header = vh.server
         try:
-            page = vh.resolve(target, self.headers)
+            page = vh.resolve(_with_form(target, form), self.headers)
         except Exception as exc:  # a bug in a dynamic page must not kill the connection
             msg = f"simweb internal error: {exc!r}".encode()
             self._log_and_send(url, hostname, 500, [], msg, "text/plain", body)
@@ -349,12 +478,13 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         if web._should_fail(hostname, target, page):
+            retry_after = page.retry_after if page.retry_after is not None else str(web.retry_after)
             self._log_and_send(
-                url, hostname, 503, [("Retry-After", str(web.retry_after))], _SERVICE_UNAVAILABLE,
-                "text/html", body,
+                url, hostname, page.fail_status, [("Retry-After", retry_after)],
+                _failure_body(page.fail_status), "text/html", body,
             )
             return
-        if page.delay:
+        if web._should_delay(hostname, target, page):
             time.sleep(page.delay)
         headers = list(vh.extra_headers) + list(page.headers)
         payload = page.body
@@ -377,6 +507,8 @@ class _Handler(BaseHTTPRequestHandler):
             if use_gzip:
                 payload = page.gzipped
                 headers.append(("Content-Encoding", "gzip"))
+        if page.content_encoding is not None:
+            headers.append(("Content-Encoding", page.content_encoding))
         self._log_and_send(url, hostname, page.status, headers, payload, page.content_type, body,
                            truncate_at=page.truncate_at)
 

@@ -1,4 +1,5 @@
-"""An analyse pipeline whose worker hangs or dies on chosen pages (for test_bad_input)."""
+"""Analyse pipelines whose worker hangs or dies on chosen pages (for test_bad_input), or is slow
+on every page (for the time limit's tests)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,12 @@ def faulty_analyse(task: AnalysisTask) -> Analysis | None:
 
 class FaultyExtractPipeline(ExtractPipeline):
     analyse_function = staticmethod(faulty_analyse)
+
+
+def slow_analyse(task: AnalysisTask) -> Analysis | None:
+    time.sleep(0.6)  # a big scanned PDF: slow, but well inside its time limit
+    return Analysis(title=task.listed_title, text="正文", year=2018)
+
+
+class SlowExtractPipeline(ExtractPipeline):
+    analyse_function = staticmethod(slow_analyse)

@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -98,8 +99,10 @@ def _other_hosts_run(url: str, warc_dir: Path, *, lease_for: timedelta | None) -
 
 def _a_rows_intact(url: str, run_id: int, status: str) -> None:
     with db.session_factory(url)() as session:
-        assert session.scalar(select(func.count()).select_from(Capture)
-                              .where(Capture.run_id == run_id)) == 5
+        # Host A's five rows, none flagged lost: its files are not this host's to judge.
+        assert session.scalar(select(func.count()).select_from(Capture).where(
+            Capture.run_id == run_id, Capture.warc_file.endswith(A_FILE),
+            Capture.lost_at.is_(None))) == 5
         assert session.scalar(select(Report.capture_id)) == "<urn:uuid:a-0>"
         run = session.get(CrawlRun, run_id)
         assert run is not None and run.status == status
@@ -235,7 +238,9 @@ def test_a_dead_holder_on_this_host_frees_the_lease_at_once(tmp_path: Path, db_u
         session.commit()
     crawler = make_crawler(tmp_path, GOVCRAWL_DB_URL=db_url, GOVCRAWL_RESUME=True)
     assert crawl_run(crawler).id == run_a
-    assert [c.id for c in captures(crawler) if c.warc_file == str(own.resolve())] == []
+    # Kept, flagged lost (never deleted: review L2); the next crawl fetches its URL again.
+    (own_row,) = [c for c in captures(crawler) if c.warc_file == str(own.resolve())]
+    assert own_row.id == "<urn:uuid:own>" and own_row.lost_at is not None
     _a_rows_intact(db_url, run_a, "running")  # host A's files are not this host's to judge
 
 
@@ -255,6 +260,78 @@ def test_a_reused_pid_is_not_the_holder_but_a_live_stuck_holder_keeps_its_lease(
         assert live_lease(session) is not None
     with pytest.raises(ArchiveBusy, match="expired, but the process is still running"):
         make_crawler(tmp_path, GOVCRAWL_DB_URL=db_url)
+
+
+def test_a_stale_run_whose_pid_is_now_another_live_process_is_resumed(
+        tmp_path: Path, db_url: str) -> None:
+    # Review scenario 13: the run's process died and its pid now belongs to another program
+    # (after a reboot, or just reused). Before the lease named its holder's start time, that
+    # live pid made the run look alive, and every later start was refused.
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run_a = _other_hosts_run(db_url, tmp_path / "warc", lease_for=timedelta(minutes=5))
+        with db.session_factory(db_url)() as session:
+            session.execute(update(Lease).values(host=socket.gethostname(), pid=other.pid,
+                                                 process_start="the-dead-crawls-boot:1"))
+            session.execute(update(CrawlRun).values(
+                arguments={"pid": other.pid, "host": socket.gethostname()}))
+            session.commit()
+        crawler = make_crawler(tmp_path, GOVCRAWL_DB_URL=db_url, GOVCRAWL_RESUME=True)
+        run = crawl_run(crawler)
+        assert run.id == run_a and run.arguments["pid"] == os.getpid()
+        lease = live_lease(session_of(crawler))
+        assert lease is not None and lease.pid == os.getpid()
+        assert other.poll() is None  # the other program was left alone
+        close_crawler(crawler)
+    finally:
+        other.kill()
+        other.wait()
+
+
+_RACER = """
+import os, sys, time
+from pathlib import Path
+from archive import db
+from archive.lock import ArchiveBusy, hold_archive
+url, folder, start, tried, racers = sys.argv[1:6]
+engine = db.connect(url)
+time.sleep(max(0.0, float(start) - time.time()))
+try:
+    hold = hold_archive(engine, "crawl", folder=folder)
+except ArchiveBusy as exc:
+    print("busy", exc)
+    hold = None
+else:
+    print("held")
+(Path(tried) / str(os.getpid())).touch()
+if hold is not None:  # held until every racer has tried, however late it started
+    deadline = time.time() + 60
+    while len(list(Path(tried).iterdir())) < int(racers) and time.time() < deadline:
+        time.sleep(0.05)
+    hold.release()
+"""
+
+
+@pytest.mark.parametrize("share", ["database", "folder"])
+def test_crawls_started_in_the_same_instant_let_exactly_one_in(
+        tmp_path: Path, db_url: str, share: str) -> None:
+    # Review scenario 13: "two crawls started within a second of each other" (cron and scrapyd,
+    # two scrapyd jobs). Four processes take the archive at the same moment: one database and
+    # four WARC folders, or one folder and four databases.
+    start = time.time() + 3  # every process imported and connected by then
+    tried = tmp_path / "tried"
+    tried.mkdir()
+    racers = []
+    for n in range(4):
+        url = db_url if share == "database" else f"sqlite:///{tmp_path / f'db{n}.sqlite'}"
+        folder = tmp_path / ("warc" if share == "folder" else f"warc{n}")
+        racers.append(subprocess.Popen(
+            [sys.executable, "-c", _RACER, url, str(folder), str(start), str(tried), "4"],
+            cwd=Path(__file__).parent.parent, stdout=subprocess.PIPE, text=True))
+    outcomes = sorted(r.communicate(timeout=120)[0].strip().split(" ")[0] for r in racers)
+    assert outcomes == ["busy", "busy", "busy", "held"]
+    with db.session_factory(db_url)() as session:
+        assert live_lease(session) is None  # and let go again
 
 
 def test_import_and_reparse_are_refused_while_a_crawl_writes(

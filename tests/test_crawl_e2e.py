@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import html
 import json
+import re
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -16,6 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.warc import read_record
 from govcrawl.discovery.scope import registered_domain
 from govcrawl.encoding import decode_html
+from govcrawl.identity import url_key
 from tests.conftest import CrawlResult, crawl, run_cli
 
 
@@ -30,20 +34,21 @@ def test_crawl_exits_cleanly_without_touching_the_network(crawled: CrawlResult) 
 
 
 def test_every_report_found_with_its_fields(crawled: CrawlResult) -> None:
-    stored = {r[0]: r[1:] for r in rows(crawled, "SELECT url, title, year, region, admin_level, agency, published FROM reports")}
+    # By URL key: a report linked only as https:// or with :80 (华宁) is stored under that form.
+    stored = {r[0]: r[1:] for r in rows(crawled, "SELECT url_key, title, year, region, admin_level, agency, published FROM reports")}
     expected = crawled.web.expected_reports
-    missing = [e.url for e in expected if e.url not in stored]
+    missing = [e.url for e in expected if url_key(e.url) not in stored]
     assert missing == []
     for e in expected:
-        title, year, region, level, agency, published = stored[e.url]
+        title, year, region, level, agency, published = stored[url_key(e.url)]
         assert (title, year, region, level, agency, published) == (
             e.title, e.year, e.region, e.admin_level, e.agency, e.published.isoformat()), e.url
 
 
 def test_no_distractor_or_stray_page_is_kept(crawled: CrawlResult) -> None:
-    stored = {u for (u,) in rows(crawled, "SELECT url FROM reports")}
-    assert stored & crawled.web.distractor_urls == set()
-    assert stored - {e.url for e in crawled.web.expected_reports} == set()
+    stored = [u for (u,) in rows(crawled, "SELECT url_key FROM reports")]
+    assert set(stored) & {url_key(u) for u in crawled.web.distractor_urls} == set()
+    assert set(stored) - {url_key(e.url) for e in crawled.web.expected_reports} == set()
 
 
 def test_no_request_leaves_the_portals_domains(crawled: CrawlResult) -> None:
@@ -139,21 +144,24 @@ def test_report_capture_holds_the_report_page(crawled: CrawlResult) -> None:
     documents = 0
     for url, title, warc_file, offset in rows(crawled, "SELECT r.url, r.title, c.warc_file, c.warc_offset FROM reports r JOIN captures c ON c.id = r.capture_id"):
         record, payload = read_record(warc_file, offset, decoded=True)
-        if url in crawled.web.attachment_urls:  # the list links the document itself
+        if url_key(url) in {url_key(u) for u in crawled.web.attachment_urls}:  # the list links the document itself
             assert payload == _served_body(crawled.web, url), url
             documents += 1
             continue
         html, _ = decode_html(payload, record.http_headers.get_header("Content-Type"))
         assert title in html
     assert documents == sum(e.url in crawled.web.attachment_urls for e in crawled.web.expected_reports)
+    # The report's URL is its capture's, as requested (the form its content was fetched under).
+    assert all(url == target for url, target in rows(
+        crawled, "SELECT r.url, c.url FROM reports r JOIN captures c ON c.id = r.capture_id"))
 
 
 def test_gbk_only_characters_survive_a_gb2312_page(crawled: CrawlResult) -> None:
     gbk_only = [e for e in crawled.web.expected_reports if not _encodable(e.title, "gb2312")]
     assert gbk_only, "the simulated web should hold a gb2312-declared page with GBK-only characters"
-    stored = dict(rows(crawled, "SELECT url, text FROM reports"))
+    stored = dict(rows(crawled, "SELECT url_key, text FROM reports"))
     for e in gbk_only:
-        assert "\ufffd" not in stored[e.url] and e.region in stored[e.url]
+        assert "\ufffd" not in stored[url_key(e.url)] and e.region in stored[url_key(e.url)]
 
 
 def _encodable(text: str, codec: str) -> bool:
@@ -172,12 +180,12 @@ def test_problems_are_recorded_not_fatal(crawled: CrawlResult) -> None:
 
 
 def test_recrawl_updates_without_duplicating(crawled: CrawlResult, tmp_path: Path) -> None:
-    before = rows(crawled, "SELECT url, first_seen, last_seen FROM reports ORDER BY url")
+    before = rows(crawled, "SELECT url_key, first_seen, last_seen FROM reports ORDER BY url_key")
     crawled.web.reset()
     # --full walks every list page again (a default re-crawl stops early; see test_incremental).
     again = crawl(crawled.web, crawled.workdir, ["--full"])
     assert again.returncode == 0, again.stderr[-3000:]
-    after = rows(crawled, "SELECT url, first_seen, last_seen FROM reports ORDER BY url")
+    after = rows(crawled, "SELECT url_key, first_seen, last_seen FROM reports ORDER BY url_key")
     assert [r[0] for r in after] == [r[0] for r in before]
     assert all(a[1] == b[1] and a[2] > b[2] for a, b in zip(after, before, strict=True))
     assert rows(crawled, "SELECT count(*) FROM crawl_runs")[0][0] == 2
@@ -218,11 +226,62 @@ def test_503_is_retried_after_the_servers_retry_after(crawled: CrawlResult) -> N
 
 
 def test_report_text_is_the_article_not_the_page_chrome(crawled: CrawlResult) -> None:
-    texts = dict(rows(crawled, "SELECT url, text FROM reports"))
+    texts = dict(rows(crawled, "SELECT url_key, text FROM reports"))
     for e in crawled.web.expected_reports:
-        text = texts[e.url]
+        text = texts[url_key(e.url)]
         assert not any(chrome in text for chrome in ("您现在的位置", "当前位置", "首 页", "版权所有")), e.url
         if {"needs_ocr", "not_a_document", "damaged_document", "t3_missing"} & set(e.flags):
             continue  # a scan, an error page, a cut PDF, a placeholder PDF: no sections to find
         if "seed" not in (e.stats or {}):  # the real seed texts keep their own flattened layout
             assert any(line.startswith("一、") for line in text.splitlines()), e.url
+
+
+# -- 华宁县: one report, many URL forms (simweb.aliases) ------------------------------------
+HUANING = "www.huaning.gov.cn"
+_ANCHOR = re.compile(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+
+
+def _huaning_pages(crawled: CrawlResult) -> list[tuple[str, str]]:
+    """The HTML pages of 华宁 the crawl fetched: (URL as requested, text)."""
+    vh = crawled.web.hosts[HUANING]
+    pages = []
+    for request in crawled.requests:
+        if request.host != HUANING or request.status != 200:
+            continue
+        parts = urlsplit(request.url)
+        page = vh.resolve(parts.path + (f"?{parts.query}" if parts.query else ""), {})
+        if page is not None and page.content_type.startswith("text/html"):
+            pages.append((request.url, page.body.decode(vh.encoding, "replace")))
+    return pages
+
+
+def test_each_huaning_report_is_stored_once_with_the_forms_it_was_linked_under(
+        crawled: CrawlResult) -> None:
+    expected = {url_key(e.url): e for e in crawled.web.expected_reports
+                if urlsplit(e.url).hostname == HUANING}
+    assert len(expected) == 5
+    reports = rows(crawled, "SELECT id, url, url_key FROM reports "
+                            f"WHERE url_key LIKE 'http://{HUANING}/%' ORDER BY url_key")
+    assert sorted(key for _, _, key in reports) == sorted(expected)  # each once
+    forms = {}
+    for report_id, url, key in reports:
+        forms[key] = {u for (u,) in rows(crawled, f"SELECT url FROM report_urls WHERE report_id = {report_id}")}
+        assert url in forms[key] and forms[key] <= crawled.web.url_aliases[expected[key].url], key
+    # Every form a fetched page gave a report under, its title the link's text, is one of its
+    # URLs (the one fetched, or one noted instead of fetching the page again).
+    linked: dict[str, set[str]] = {key: set() for key in expected}
+    for page_url, text in _huaning_pages(crawled):
+        for href, label in _ANCHOR.findall(text):
+            link = urljoin(page_url, html.unescape(href)).split("#", 1)[0]
+            if url_key(link) in linked and "年度报告" in label:
+                linked[url_key(link)].add(link)
+    assert forms == linked
+    # The crawl followed links of several forms (https, :80 …) and still stored each once.
+    assert len({urlsplit(url).scheme + str(urlsplit(url).port) for _, url, _ in reports}) > 1
+
+
+def test_no_resource_of_the_huaning_portal_is_fetched_twice(crawled: CrawlResult) -> None:
+    fetched = Counter(url_key(r.url) for r in crawled.requests if r.host == HUANING)
+    assert fetched and max(fetched.values()) == 1, fetched.most_common(3)
+    # robots.txt too: host and host:80 (and https) are one site with one robots.txt
+    assert fetched[f"http://{HUANING}/robots.txt"] == 1

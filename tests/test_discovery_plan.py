@@ -144,8 +144,11 @@ def test_jcms_column_reports_come_from_title_attributes() -> None:
         "崇头镇2023年政府信息公开工作年度报告",
     ]
     assert all(step.hops == 0 for step in grouped[Role.REPORT].values())
-    (nextgroup,) = grouped[Role.LIST].values()
+    nextgroup, group = sorted(grouped[Role.LIST].values(), key=lambda step: step.data is not None)
     assert "/module/web/jpage/dataproxy.jsp?page=1" in nextgroup.url
+    # totalRecord: 38 and 8 records in the page: the group is asked for as jpage.js asks (POST)
+    assert group.data is not None and group.data.method == "POST"
+    assert group.url.endswith("/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15")
     assert {step.text for step in grouped[Role.COLUMN].values()} == {
         "县政府信息公开年报",
         "部门信息公开年报",

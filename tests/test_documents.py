@@ -692,10 +692,14 @@ def test_pdf_page_bomb_is_bounded() -> None:
         objects.append(f"<< /Length {len(stream)} >>\\nstream\\n{stream}\\nendstream")
         objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
         objects += ["<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"] * n
-        body, offsets = b"%PDF-1.4\\n", []
+        # Parts joined once (body += part would copy up to 3 MB 30,000 times: ~20 s).
+        parts, offsets = [b"%PDF-1.4\\n"], []
+        size = len(parts[0])
         for i, obj in enumerate(objects, 1):
-            offsets.append(len(body))
-            body += f"{i} 0 obj\\n{obj}\\nendobj\\n".encode()
+            offsets.append(size)
+            parts.append(f"{i} 0 obj\\n{obj}\\nendobj\\n".encode())
+            size += len(parts[-1])
+        body = b"".join(parts)
         xref = len(body)
         body += f"xref\\n0 {len(objects) + 1}\\n0000000000 65535 f \\n".encode()
         body += "".join(f"{o:010d} 00000 n \\n" for o in offsets).encode()
@@ -776,3 +780,148 @@ def test_memory_error_becomes_a_flag(monkeypatch) -> None:
     monkeypatch.setattr("govcrawl.documents.word.read_docx", exhausted)
     doc = read_document(report_docx(TITLE, ["x"]), "a.docx")
     assert (doc.kind, doc.flags) == ("docx", ["unreadable_document: memory"])
+
+
+def _with_merges(body: bytes, refs: list[str]) -> bytes:
+    """The workbook with ``refs`` added to its first sheet's merged ranges."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(body))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs).encode()
+                data = data.replace(b"</mergeCells>", merges + b"</mergeCells>", 1)
+            archive.writestr(item, data)
+    return out.getvalue()
+
+
+def test_xlsx_merge_bombs_are_bounded() -> None:
+    # Regression inputs of the audit (M10): 60 merged ranges of 99,999 cells each in 5 KB took
+    # 7.9 s and 1 GB; ranges as wide as the sheet allows stretched every row to 16,384 columns.
+    # Each stays within the sheet it sits on, in time and memory (400 MB cap).
+    out = _run_limited("""
+        import time
+        from openpyxl.utils import get_column_letter
+        from tests.test_documents import _with_merges
+        from simweb.documents import report_xlsx
+
+        columns = [get_column_letter(600 + i) for i in range(60)]
+        tall = _with_merges(report_xlsx("bomb", [[["a", "b"], ["c", "d"]]]),
+                            [f"{c}1:{c}99999" for c in columns])
+        wide = _with_merges(report_xlsx("bomb", [[["a", "b"]] * 1000]),
+                            [f"B{r}:XFD{r}" for r in range(2, 1002)])
+        found = {}
+        for name, body in (("tall", tall), ("wide", wide)):
+            start = time.perf_counter()
+            doc = read_document(body, "bomb.xlsx")
+            found[name] = {"size": len(body), "seconds": time.perf_counter() - start,
+                           "flags": doc.flags, "width": max(len(line.split(" | "))
+                                                            for line in doc.text.splitlines())}
+        print(json.dumps(found))
+    """, memory_mb=400)
+    assert out["tall"]["size"] < 6000 and out["wide"]["size"] < 20_000, out
+    for found in out.values():
+        assert found["flags"] == [] and found["width"] == 2, out
+        assert found["seconds"] < 0.5, out
+
+
+def test_overlapping_merges_are_flagged() -> None:
+    body = _with_merges(report_xlsx("t", [[["a", "b"], ["c", "d"]]]),
+                        ["A1:B3", "A2:B3", "A1:A3"])
+    doc = read_document(body, "a.xlsx")
+    assert doc.flags == ["damaged_document: merged ranges cover more than the sheet's 6 cells"]
+    assert "t" in doc.text
+
+
+@pytest.mark.parametrize(("merges", "kept", "flagged"), [
+    ([(0, 0, 0, 1)], [(0, 0, 0, 1)], False),                 # the title across the table
+    ([(0, 0, 99_998, 0)], [(0, 0, 2, 0)], False),             # cut to the grid's height
+    ([(0, 1, 0, 16_383)], [(0, 1, 0, 1)], False),             # cut to the grid's width
+    ([(0, 647, 99_998, 647), (5, 0, 6, 0)], [], False),       # starting outside: nothing
+    ([(0, 0, 1, 1)] * 3, [(0, 0, 1, 1)], False),              # repeated entries count once
+    ([(0, 0, 2, 1), (1, 0, 2, 1)], [(0, 0, 2, 1)], True),     # more cells than the grid has
+])
+def test_clip_merges(merges, kept, flagged) -> None:
+    from govcrawl.documents.sheets import clip_merges
+
+    result, flag = clip_merges(merges, 3, 2)
+    assert (result, flag is not None) == (kept, flagged)
+
+
+def _time(call, *args):
+    """The result and this thread's CPU seconds (not wall time: the suite runs on more workers
+    than cores, and a call waiting for a core is not a slow call)."""
+    import time
+
+    start = time.thread_time()
+    result = call(*args)
+    return result, time.thread_time() - start
+
+
+def test_pdf_repair_is_linear() -> None:
+    # Regression inputs of the audit (M10): 8000 headers sharing one endobj took 4.9 s (the
+    # same number) and 7.4 s with 900 MB (distinct numbers); one object numbered 9,999,999
+    # made a 200 MB cross-reference table.
+    import io
+
+    import pdfplumber
+
+    from govcrawl.documents.pdf import repair_pdf
+
+    same = b"%PDF-1.4\n" + b"1 0 obj << /Type /Page >> " * 8000 + b"endobj\n"
+    distinct = b"%PDF-1.4\n" + b"".join(b"%d 0 obj << /Type /Page >> " % n
+                                        for n in range(1, 8001)) + b"endobj\n"
+    (_, how), seconds = _time(repair_pdf, same)
+    assert seconds < 0.5 and how == "page tree rebuilt from 1 page objects"
+    (out, how), seconds = _time(repair_pdf, distinct)
+    assert seconds < 0.5 and how == "page tree rebuilt from 8000 page objects"
+    assert len(out) < 3 * len(distinct)
+    (out, _), seconds = _time(repair_pdf, b"%PDF-1.4\n9999999 0 obj << /Type /Page "
+                                          b"/MediaBox [0 0 10 10] >> endobj\n")
+    assert seconds < 0.5 and len(out) < 1000
+    with pdfplumber.open(io.BytesIO(out)) as pdf:
+        assert len(pdf.pages) == 1
+
+
+def test_pdf_repair_caps_the_object_count(monkeypatch) -> None:
+    from govcrawl.documents import pdf
+
+    monkeypatch.setattr(pdf, "MAX_REPAIR_OBJECTS", 3)
+    body = b"%PDF-1.4\n" + b"".join(b"%d 0 obj << /Type /Page >> endobj\n" % n
+                                    for n in range(1, 6))
+    out, how = pdf.repair_pdf(body)
+    assert how == "page tree rebuilt from 3 page objects; objects after the first 3 dropped"
+    assert b"4 0 obj << /Type /Page >>" not in out and b"/Count 3" in out
+
+
+def test_xlsx_entities_are_refused_through_a_declared_defusedxml() -> None:
+    # openpyxl defuses its XML only when defusedxml is installed: declared, not left to Scrapy's
+    # dependencies (review L7).
+    import tomllib
+
+    import openpyxl
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("defusedxml") for d in project["dependencies"])
+    assert openpyxl.DEFUSEDXML
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(report_xlsx("t", [[["a", "b"]]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "expanded">]>'
+                                    b"<worksheet", 1).replace(b"<t>a</t>", b"<t>&a;</t>")
+            archive.writestr(item, data)
+    # openpyxl refuses the sheet (without defusedxml it expands the entity); the salvage reads
+    # the cells without resolving it.
+    doc = read_document(out.getvalue(), "a.xlsx")
+    assert doc.flags == ["damaged_document: ValueError"] and "expanded" not in doc.text
+    assert "b" in doc.text

@@ -304,9 +304,9 @@ def test_report_documents_get_their_own_attachment_row(imported: Imported) -> No
                     (PDF_5987, PDF_5987, "pdf", "洪泽区教育局2022年度政府信息公开工作年度报告")]
 
 
-def test_counts_say_what_the_records_were(imported: Imported) -> None:
+def test_counts_say_what_the_records_were(imported: Imported, web: SimulatedWeb) -> None:
     gz, plain, arc = imported.result.files
-    distractors = 13
+    distractors = len(web.distractor_urls)  # every portal's: two of them documents
     c = gz.counts
     # warcinfo + (request, response) × (3 pages + PDF + distractors + 404 + png) + revisit
     assert c.records == 1 + 2 * (3 + 1 + distractors + 2) + 1

@@ -86,7 +86,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "govcrawl.sites", "govcrawl.problems", "govcrawl")),
     ("archive", ("archive", "govcrawl.reparse")),
     ("scrapy", ("govcrawl.settings", "govcrawl.config", "govcrawl.items", "govcrawl.meta",
-                "govcrawl.middlewares",
+                "govcrawl.middlewares", "govcrawl.browser", "govcrawl.fingerprint",
                 "govcrawl.extensions", "govcrawl.spiders", "govcrawl.crawl", "pipelines")),
     ("cli", ("govcrawl.cli", "govcrawl.__main__")),
 )

@@ -34,7 +34,9 @@ from govcrawl import encoding, wayback
 from govcrawl.discovery import jcms, markup, navigation, pagination, titles
 from govcrawl.discovery.plan import Role, attachment_steps, plan
 from govcrawl.documents import kinds, sniff
+from govcrawl.documents import text as text_module
 from govcrawl.documents.route import is_document
+from govcrawl.report import extract
 from tests.crawl.helpers import (
     close_all,
     html_response,
@@ -54,6 +56,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 _MODULES = (
     "govcrawl.documents.kinds",
     "govcrawl.discovery.titles",
+    "govcrawl.discovery.markup",  # before the walk: siblings alias its patterns
     *(f"govcrawl.discovery.{m.name}" for m in pkgutil.iter_modules(govcrawl.discovery.__path__)),
     "govcrawl.documents.sniff",
     "govcrawl.documents.route",
@@ -61,6 +64,14 @@ _MODULES = (
     "govcrawl.antibot",
     "govcrawl.wayback",
     "govcrawl.sites",
+    # The planner takes the article element from here; the analysis workers read titles with it
+    # (time-limited there, but `govcrawl reparse` runs it in its own process without limits).
+    "govcrawl.report.extract",
+    # The text of every PDF line, in the workers and in reparse.
+    "govcrawl.documents.text",
+    # The report's fields and normalised text, in the workers and in reparse.
+    "govcrawl.report.fields",
+    "govcrawl.report.normalize",
 )
 
 
@@ -456,6 +467,11 @@ _OLD = {
     "variable": re.compile(r"""\bcountPage\s*=\s*['"]?\s*(\d{1,6})\b"""),
     "article": re.compile(r"/[^/]*\d[^/]*\.(?:shtml|aspx|html|shtm|docx|xlsx|asp|htm|jsp|php|pdf"
                           r"|doc|wps|xls)$", re.I),
+    "title_separators": re.compile(r"\s*(?:_|\||｜|--|——|—|－|\s-\s|\s–\s|::)\s*"),
+    "space_run": re.compile(
+        rf"(?<=[{text_module._HAN}{text_module._PUNCT}])[ \u00a0]+(?=[{text_module._HAN}{text_module._PUNCT}])"
+        rf"|(?<=[{text_module._PUNCT}])[ \u00a0]+|[ \u00a0]+(?=[{text_module._PUNCT}])"),
+    "page_number": re.compile(r"^\s*[-—–]?\s*\d{1,4}\s*[-—–]?\s*$|^\s*第\s*\d+\s*页"),
 }
 
 
@@ -544,6 +560,29 @@ def test_script_page_counts_are_read_as_they_were(text: str) -> None:
 @given(_texts("/", "1", "a", "-", ".pdf", ".html", ".HTM", "x.", "2023", size=14))
 def test_archive_articles_are_what_they_were(text: str) -> None:
     assert bool(wayback._ARTICLE.search(text)) == bool(_OLD["article"].search(text))
+
+
+@_SAME
+@given(_texts("_", "|", "｜", "-", "--", "—", "——", "－", "–", ":", "::", " ", "  ", "\t", "年报",
+              "x", size=14))
+def test_title_tags_split_where_they_did(text: str) -> None:
+    # The <title> is split after its whitespace is collapsed (extract._clean).
+    clean = " ".join(text.split())
+    old = [p for p in _OLD["title_separators"].split(clean) if p]
+    assert [p for p in map(str.strip, extract._TITLE_SEPARATORS.split(clean)) if p] == old
+
+
+@_SAME
+@given(_texts(" ", "  ", "\u00a0", "\t", "政", "府", "，", "。", "\u3000", "“", "a", "1", "-",
+              size=14))
+def test_cjk_spaces_collapse_as_they_did(text: str) -> None:
+    assert text_module._SPACE_RUN.sub("", text) == _OLD["space_run"].sub("", text)
+
+
+@_SAME
+@given(_texts(" ", "\t", "-", "—", "–", "1", "12", "12345", "第", "页", "x", "\n", size=10))
+def test_page_numbers_are_what_they_were(text: str) -> None:
+    assert bool(text_module._PAGE_NUMBER.match(text)) == bool(_OLD["page_number"].match(text))
 
 
 def _old_row_date(anchor: Any) -> str:

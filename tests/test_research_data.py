@@ -5,16 +5,27 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from govcrawl.identity import url_key
 from tests.conftest import CrawlResult
 
 STD = ("std2019", "std2021")
 
 
+class _ByKey(dict):
+    """Records by URL key, looked up with any form of a report's URL (the ground truth has the
+    plain one; 华宁's reports are fetched as https:// or with :80)."""
+
+    def __getitem__(self, url: str) -> dict:
+        return super().__getitem__(url_key(url))
+
+
 def records(crawled: CrawlResult) -> dict[str, dict]:
     with sqlite3.connect(crawled.db_url.removeprefix("sqlite:///")) as conn:
         conn.row_factory = sqlite3.Row
-        return {r["url"]: {**dict(r), "stats": json.loads(r["stats"]), "flags": json.loads(r["flags"])}
-                for r in conn.execute("SELECT url, text, raw_text, format, stats, flags, year FROM reports")}
+        return _ByKey({r["url_key"]: {**dict(r), "stats": json.loads(r["stats"]),
+                                      "flags": json.loads(r["flags"])}
+                       for r in conn.execute("SELECT url_key, url, text, raw_text, format, stats, "
+                                             "flags, year FROM reports")})
 
 
 def seed(crawled: CrawlResult, number: int) -> dict:

@@ -424,6 +424,14 @@ def test_sites_and_csv(web, tmp_path):
         "www.lueyang.gov.cn",
         "www.fuxin.gov.cn",
         "www.hongze.gov.cn",
+        "www.menghai.gov.cn",
+        # script-built lists read without a browser (simweb.scripted)
+        "www.binchuan.gov.cn",
+        "www.deqing.gov.cn",
+        "www.zhenping.gov.cn",
+        "www.ningshan.gov.cn",
+        # pages linked as https://, http://, http://host:80/ and relative (simweb.aliases)
+        "www.huaning.gov.cn",
     }
     assert web.domains == {
         "cangyuan.gov.cn",
@@ -432,6 +440,12 @@ def test_sites_and_csv(web, tmp_path):
         "lueyang.gov.cn",
         "fuxin.gov.cn",
         "hongze.gov.cn",
+        "menghai.gov.cn",
+        "binchuan.gov.cn",
+        "deqing.gov.cn",
+        "zhenping.gov.cn",
+        "ningshan.gov.cn",
+        "huaning.gov.cn",
     }
     path = tmp_path / "sites.csv"
     web.write_sites_csv(path)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from archive.models import Site as SiteRow
 from govcrawl.sites import Site, SiteError, iter_site_args, parse_sites, read_sites
-from tests.crawl.helpers import close_all, make_crawler, make_spider, problems, start_requests
+from tests.archive_dbs import BACKENDS, database
+from tests.crawl.helpers import (
+    close_all,
+    make_crawler,
+    make_spider,
+    problems,
+    session_of,
+    start_requests,
+)
 
 
 def test_good_rows_are_read_with_optional_columns() -> None:
@@ -180,3 +192,40 @@ def test_one_bad_row_does_not_stop_the_crawl_of_the_others(tmp_path: Path) -> No
         assert "line 2" in problem.message and "Invalid IPv6 URL" in problem.message
     finally:
         close_all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_hostile_site_list_starts_its_good_sites_on_every_backend(
+        tmp_path: Path, backend: str) -> None:
+    # Review M8 / M9 (scenario 20), the whole file at once through the crawl's start: an unclosed
+    # quote, a 200 KiB field, a bad IPv6 literal, a NUL, duplicates differing in case or a
+    # trailing slash, a name wider than its column. Each bad row is a site_list problem row; the
+    # good sites are registered and requested; nothing is lost around the bad rows.
+    path = tmp_path / "sites.csv"
+    path.write_text(
+        "name,url\n"
+        "沧源县,http://www.cangyuan.gov.cn/\n"
+        '"broken,http://www.broken.gov.cn/\n'
+        f"big,http://www.big.gov.cn/{'x' * (200 << 10)}\n"
+        "v6,http://[bad\n"
+        "nul,http://www.nul.gov.cn/\x00\n"
+        "again,HTTP://WWW.CANGYUAN.GOV.CN\n"
+        f"{'名' * 201},http://www.wide.gov.cn/\n"
+        "师宗县,http://www.shizong.gov.cn/xxgk/\n"
+        "again2,http://www.shizong.gov.cn/xxgk\n",
+        encoding="utf-8")
+    with database(backend, tmp_path) as url:
+        crawler = make_crawler(tmp_path, GOVCRAWL_DB_URL=url)
+        try:
+            spider = make_spider(crawler, sites=path, start=False)
+            requests = start_requests(spider)
+            assert [r.url for r in requests] == ["http://www.cangyuan.gov.cn/",
+                                                 "http://www.shizong.gov.cn/xxgk/"]
+            messages = [p.message for p in problems(crawler, "site_list")]
+            assert [m.split(": ")[0] for m in messages] == [
+                f"{path}, line {n}" for n in (3, 4, 5, 6, 7, 8, 10)], messages
+            assert max(len(m) for m in messages) < 400  # the 200 KiB field is not repeated
+            assert sorted(s.url for s in session_of(crawler).scalars(select(SiteRow))) == [
+                "http://www.cangyuan.gov.cn/", "http://www.shizong.gov.cn/xxgk/"]
+        finally:
+            close_all()

@@ -244,7 +244,7 @@ def test_failure_kinds_come_from_counts_as_failure() -> None:
                                   "warc_write_error", "antibot_challenge"}
     assert not ProblemKind.SITE_BUDGET.counts_as_failure and ProblemKind.DB_ERROR.counts_as_failure
     assert set(runs.UNFINISHED) == {RunStatus.RUNNING, RunStatus.SHUTDOWN, RunStatus.INTERRUPTED}
-    assert [s.value for s in CaptureSource] == ["live", "wayback", "import"]
+    assert [s.value for s in CaptureSource] == ["live", "wayback", "import", "browser"]
 
 
 # ------------------------------------------------------------------ package facades

@@ -1,15 +1,22 @@
-"""The WARC writer: raw payloads, request/response pairs, rotation, reading back by offset."""
+"""The WARC writer: raw payloads, request/response pairs, rotation, reading back by offset;
+all-or-nothing writes; records whose headers never end are not parsed."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive import warc as warc_module
+from archive.recover import iter_members
 from archive.warc import OPEN_SUFFIX, Exchange, RotatingWarcWriter, read_record
 
 GBK_PAGE = "<html><meta charset=gb2312><p>镕喆堃 政府信息公开工作年度报告</p></html>".encode("gbk")
@@ -90,3 +97,99 @@ def test_truncated_capture_is_marked(tmp_path: Path) -> None:
     writer.close()
     record, _ = read_record(ref.warc_file, ref.offset)
     assert record.rec_headers.get_header("WARC-Truncated") == "disconnect"
+
+
+# -- a write is all or nothing (review scenario 15) ----------------------------------------------
+def _failing_write(monkeypatch: pytest.MonkeyPatch, at: int) -> None:
+    """The ``at``-th record written from now on fails half way, as on a disk that fills."""
+    real, calls = warc_module._write_all, []
+
+    def write_all(fh: Any, data: bytes) -> None:
+        calls.append(len(data))
+        if len(calls) == at:
+            fh.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fh, data)
+
+    monkeypatch.setattr(warc_module, "_write_all", write_all)
+
+
+def _types_and_urls(path: Path) -> list[tuple[str, str | None]]:
+    with open(path, "rb") as fh:
+        return [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"))
+                for r in ArchiveIterator(fh)]
+
+
+@pytest.mark.parametrize("at", [1, 2], ids=["response", "request"])
+def test_a_failed_exchange_leaves_the_file_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at: int) -> None:
+    writer = RotatingWarcWriter(tmp_path)
+    writer.write_exchange(exchange("http://www.x.gov.cn/1", b"one"))
+    open_file = Path(f"{writer.current_path}{OPEN_SUFFIX}")
+    before = open_file.read_bytes()
+    _failing_write(monkeypatch, at)
+    with pytest.raises(OSError, match="No space left"):
+        writer.write_exchange(exchange("http://www.x.gov.cn/2", b"two" * 1000))
+    assert open_file.read_bytes() == before  # neither record, nor a part of one
+    monkeypatch.undo()
+    ref = writer.write_exchange(exchange("http://www.x.gov.cn/3", b"three"))
+    writer.close()
+    assert ref.offset == len(before)
+    assert _types_and_urls(Path(ref.warc_file)) == [
+        ("warcinfo", None), ("response", "http://www.x.gov.cn/1"),
+        ("request", "http://www.x.gov.cn/1"), ("response", "http://www.x.gov.cn/3"),
+        ("request", "http://www.x.gov.cn/3")]
+    assert warcio_check(Path(ref.warc_file)).returncode == 0
+
+
+def test_a_file_whose_warcinfo_fails_is_not_left_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = RotatingWarcWriter(tmp_path)
+    _failing_write(monkeypatch, 1)
+    with pytest.raises(OSError):
+        writer.write_exchange(exchange("http://www.x.gov.cn/1", b"one"))
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    ref = writer.write_exchange(exchange("http://www.x.gov.cn/1", b"one"))
+    writer.close()
+    assert [t for t, _ in _types_and_urls(Path(ref.warc_file))] == [
+        "warcinfo", "response", "request"]
+
+
+def test_records_of_one_block_share_a_file_and_go_together(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A capture from a web archive: its response and the metadata record naming where it came
+    # from are one unit (no rotation between them, both or neither).
+    writer = RotatingWarcWriter(tmp_path, max_size=1)
+    with writer.all_or_nothing():
+        ref = writer.write_exchange(exchange("http://www.x.gov.cn/1", b"one"), with_request=False)
+        meta = writer.write_metadata("http://www.x.gov.cn/1", ref.record_id, {"via": "wayback"})
+    assert meta.warc_file == ref.warc_file and meta.offset == ref.offset + ref.length
+    _failing_write(monkeypatch, 3)  # the new file's warcinfo, the response, the metadata
+    with pytest.raises(OSError), writer.all_or_nothing():
+        ref = writer.write_exchange(exchange("http://www.x.gov.cn/2", b"two"), with_request=False)
+        writer.write_metadata("http://www.x.gov.cn/2", ref.record_id, {"via": "wayback"})
+    monkeypatch.undo()
+    writer.close()
+    files = sorted(tmp_path.glob("*.warc.gz"))
+    assert [[t for t, _ in _types_and_urls(f)] for f in files] == [
+        ["warcinfo", "response", "metadata"], ["warcinfo"]]
+
+
+# -- reading hostile records (review scenario 7) ------------------------------------------------
+@pytest.mark.parametrize("compressed", [True, False], ids=["warc.gz", "warc"])
+def test_a_record_whose_headers_do_not_end_within_a_mib_is_not_parsed(
+        tmp_path: Path, compressed: bool) -> None:
+    big = b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: http://www.x.gov.cn/big\r\n" \
+          b"Content-Length: 3145728\r\n\r\n" + b"\n" * (3 << 20) + b"\r\n\r\n"
+    bomb = b"WARC/1.0\r\nWARC-Type: response\r\nX-Bomb: " + b"a" * (16 << 20) + b"\r\n\r\n"
+    path = tmp_path / ("x.warc.gz" if compressed else "x.warc")
+    path.write_bytes(b"".join(gzip.compress(r) if compressed else r for r in (big, bomb)))
+    record, payload = read_record(str(path), 0)  # a big block is no header: read
+    assert record.rec_type == "resource" and len(payload) == 3 << 20
+    with open(path, "rb") as fh:
+        offset = next(m.end for m in iter_members(fh)) if compressed else len(big)
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="record header block does not end within 1 MiB"):
+        read_record(str(path), offset)
+    assert time.monotonic() - started < 5  # warcio alone: about half a second, and 55 MiB

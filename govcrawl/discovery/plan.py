@@ -7,6 +7,10 @@ to request next and in which role.
       └─────────┴──────────┴───► COLUMN ──► COLUMN (sub-columns) ──► LIST (pages) ──► REPORT
       (REPORT links are taken from any page on the way)
 
+A list built by script is walked the same way: its data requests (``scripted``) are LIST steps
+carrying the request, and the items of each answer are classified as a list page's links
+(``plan_answer``).
+
 Everything else on a page (news, services, other columns) is left alone: the planner must not
 crawl every article of a portal. One lxml parse per page; never raises.
 """
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from govcrawl.discovery import jcms
+from govcrawl.discovery import jcms, scripted
 from govcrawl.discovery.markup import (
     Link,
     base_url,
@@ -76,6 +80,8 @@ class Step:
     hops: int
     date: str = ""  # for a REPORT: the date its list prints next to it (ISO), if any
     parent: str = ""  # for an ATTACHMENT: the report page it belongs to
+    # for a LIST built by script: the request its script makes (method, form, headers)
+    data: scripted.DataRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -273,25 +279,66 @@ def _plan(
     page = url.split("#", 1)[0]
     links = list(dict.fromkeys(links_from_tree(tree, base) + jcms.datastore_links(text, base)))
     steps: dict[str, Step] = {}
-
-    def offer(step: Step) -> None:
-        if step.url == page or not _followable(step.url, domains, step.role):
-            return
-        if step.role is not Role.REPORT and _relative_recursion(step.url, page):
-            return
-        current = steps.get(step.url)
-        if current is None or _RANK[step.role] < _RANK[current.role]:
-            steps[step.url] = step
-
     for link in links:
         step = classify(link, role, hops, page, limits)
         if step is not None:
-            offer(step)
+            _offer(steps, step, page, domains)
     _pair_documents(steps)
+    data: list[Step] = []
     if role in _LISTINGS:
         page_hops = hops + 1 if role is Role.LIST else 1
         if page_hops <= limits.max_list_pages:
             texts = {link.url: link.text for link in links}
-            for page_url in pages_of(text, links, page, limits.max_list_pages, base):
-                offer(Step(page_url, Role.LIST, texts.get(page_url, ""), page_hops))
-    return list(steps.values())
+            pages = pages_of(text, links, page, limits.max_list_pages, base)
+            for page_url in pages:
+                _offer(steps, Step(page_url, Role.LIST, texts.get(page_url, ""), page_hops), page, domains)
+            for request in scripted.page_requests(text, page, tree, base=base, has_pager=bool(pages),
+                                                  max_pages=limits.max_list_pages):
+                step = Step(request.url, Role.LIST, "", page_hops)
+                if request.kind == scripted.PAGE:  # a static page the script's pager would link
+                    _offer(steps, step, page, domains)
+                elif not domains or in_scope(request.url, domains):
+                    data.append(Step(request.url, Role.LIST, "", page_hops, data=request))
+    return list(steps.values()) + data
+
+
+def _offer(steps: dict[str, Step], step: Step, page: str, domains: Collection[str]) -> None:
+    """Add ``step`` unless it is the page itself, not followable or a relative recursion; of two
+    steps to one URL the more specific role wins."""
+    if step.url == page or not _followable(step.url, domains, step.role):
+        return
+    if step.role is not Role.REPORT and _relative_recursion(step.url, page):
+        return
+    current = steps.get(step.url)
+    if current is None or _RANK[step.role] < _RANK[current.role]:
+        steps[step.url] = step
+
+
+def plan_answer(
+    request: scripted.DataRequest,
+    answer: str | bytes,
+    hops: int,
+    domains: Collection[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> list[Step]:
+    """The next requests from the answer to a script-built list's data request fetched at list
+    depth ``hops``: its items classified as the links of a list page (reports, sub-columns), then
+    the request for the next page while the list lasts and ``limits.max_list_pages`` allows.
+    Never raises."""
+    try:
+        read = scripted.read_answer(request, answer, limits.max_list_pages)
+        page = request.referer or request.url
+        steps: dict[str, Step] = {}
+        for link in read.links:
+            step = classify(link, Role.LIST, hops, page, limits)
+            if step is not None:
+                _offer(steps, step, page, domains)
+        _pair_documents(steps)
+        following = read.next
+        if following is not None and hops + 1 <= limits.max_list_pages and (
+                not domains or in_scope(following.url, domains)):
+            return [*steps.values(), Step(following.url, Role.LIST, "", hops + 1, data=following)]
+        return list(steps.values())
+    except Exception:  # an endpoint's answer must not stop the crawl
+        logger.warning("discovery: cannot plan the answer of %s", request.url, exc_info=True)
+        return []

@@ -241,33 +241,72 @@ def _first_heading(blocks: list[Block]) -> str | None:
     return "".join(heading) or None
 
 
-_OBJ = re.compile(rb"(?<![0-9])([0-9]{1,7})\s+([0-9]{1,5})\s+obj\b")
-_ENDOBJ = re.compile(rb"\bendobj\b")
+# An object header ("12 0 obj") or an endobj: one scan pairs each header with the next endobj
+# (searching forward from every header is quadratic when thousands share one endobj).
+_OBJ_TOKEN = re.compile(rb"(?<![0-9])([0-9]{1,7})\s+([0-9]{1,5})\s+obj\b|\bendobj\b")
 _PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 _CATALOG = re.compile(rb"/Type\s*/Catalog\b")
 _PAGES_REF = re.compile(rb"/Pages\s+([0-9]+)\s+[0-9]+\s+R")
+_HEAD = 2000  # bytes of an object's body the page and catalog tests look at
+# A 300-page report has a few thousand top-level objects (more sit in object streams).
+MAX_REPAIR_OBJECTS = 100_000
+
+
+def _complete_objects(body: bytes) -> tuple[dict[int, tuple[int, bytes]], int, bool]:
+    """Object number → (offset, first bytes of its body) for each object an ``endobj``
+    follows; the offset just past the last such ``endobj``; and whether headers beyond
+    ``MAX_REPAIR_OBJECTS`` were left unread. A body's head stops at the next header, so the
+    heads never overlap and together stay within the file's size."""
+    objects: dict[int, tuple[int, bytes]] = {}
+    pending: list[list[int]] = []  # [number, header offset, body offset, body end or -1]
+    end = headers = 0
+    for token in _OBJ_TOKEN.finditer(body):
+        if token.group(1) is None:  # endobj: closes every object opened since the last one
+            for n, start, first, last in pending:
+                last = token.start() if last < 0 else last
+                objects[n] = (start, body[first:min(last, first + _HEAD)])
+            if pending:
+                end, pending = token.end(), []
+            continue
+        headers += 1
+        if headers > MAX_REPAIR_OBJECTS:
+            return objects, end, True
+        if pending:
+            pending[-1][3] = token.start()
+        pending.append([int(token.group(1)), token.start(), token.end(), -1])
+    return objects, end, False  # objects still open: the cut, nothing after is complete
+
+
+def _xref(offsets: dict[int, int]) -> bytes:
+    """A cross-reference table with one subsection per run of consecutive numbers: its size
+    follows the object count, not the highest number (one "9999999 0 obj" would make 200 MB)."""
+    lines = [b"xref\n0 1\n0000000000 65535 f \n"]
+    numbers = sorted(n for n in offsets if n > 0)
+    run_start = 0
+    for i, n in enumerate(numbers):
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            run = numbers[run_start:i + 1]
+            lines.append(f"{run[0]} {len(run)}\n".encode())
+            lines += [f"{offsets[m]:010d} 00000 n \n".encode() for m in run]
+            run_start = i + 1
+    return b"".join(lines)
 
 
 def repair_pdf(body: bytes) -> tuple[bytes, str] | None:
     """A cut or corrupt PDF made readable: its complete objects kept, a cross-reference table
     and trailer written anew, and a page tree rebuilt from the page objects in file order
     when the catalog or its page tree was lost. None when no page object survives."""
-    objects: dict[int, tuple[int, bytes]] = {}
-    for match in _OBJ.finditer(body):
-        end = _ENDOBJ.search(body, match.end())
-        if end is None:
-            break  # the cut: nothing after this object is complete
-        objects[int(match.group(1))] = (match.start(), body[match.end():end.start()])
+    objects, end, capped = _complete_objects(body)
     pages = [n for n, (_, data) in sorted(objects.items(), key=lambda kv: kv[1][0])
-             if _PAGE.search(data[:2000])]
+             if _PAGE.search(data)]
     if not pages:
         return None
     root = None
     for n, (_, data) in objects.items():
-        ref = _PAGES_REF.search(data[:2000]) if _CATALOG.search(data[:2000]) else None
+        ref = _PAGES_REF.search(data) if _CATALOG.search(data) else None
         if ref and int(ref.group(1)) in objects:
             root, how = n, "cross-reference table rebuilt"
-    out = bytearray(body[:_ENDOBJ.search(body, max(s for s, _ in objects.values())).end()])
+    out = bytearray(body[:end])
     out += b"\n"
     offsets = {n: start for n, (start, _) in objects.items()}
     if root is None:
@@ -280,12 +319,12 @@ def repair_pdf(body: bytes) -> tuple[bytes, str] | None:
             offsets[number] = len(out)
             out += f"{number} 0 obj\n{text}\nendobj\n".encode()
         how = f"page tree rebuilt from {len(pages)} page objects"
-    size = max(offsets) + 1
+    if capped:
+        how += f"; objects after the first {MAX_REPAIR_OBJECTS} dropped"
     xref = len(out)
-    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() if n in offsets
-                    else b"0000000000 65535 f \n" for n in range(1, size))
-    out += f"trailer\n<< /Size {size} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += _xref(offsets)
+    out += (f"trailer\n<< /Size {max(offsets) + 1} /Root {root} 0 R >>\nstartxref\n{xref}\n"
+            "%%EOF\n").encode()
     return bytes(out), how
 
 

@@ -47,14 +47,40 @@ def _value(value: Any) -> str:
     return str(value).strip()
 
 
-def _table(grid: list[list[str]], merges: Iterable[tuple[int, int, int, int]]) -> TableBlock | None:
-    """A grid (0-based rows × cols) and merged ranges (first row, first col, last row, last col)
-    → a table without empty border rows/columns."""
+Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based)
+
+
+def clip_merges(merges: Iterable[Merge], height: int, width: int
+                ) -> tuple[list[Merge], str | None]:
+    """Merged ranges cut to a ``height`` × ``width`` grid, those starting outside it dropped,
+    and a flag when the ranges together cover more cells than the grid has. Excel forbids
+    overlapping ranges, so only a crafted file gets there: 60 entries of 99,999 cells in 5 KB
+    would otherwise cost a gigabyte of covered cells. The cap keeps the work within the grid's
+    size, which ``max_cells`` already bounds."""
+    kept: list[Merge] = []
+    seen: set[Merge] = set()
+    covered = 0
+    for r0, c0, r1, c1 in merges:
+        if not (0 <= r0 < height and 0 <= c0 < width) or r1 < r0 or c1 < c0:
+            continue  # outside the grid (empty formatted cells) or backwards: spans nothing
+        merge = (r0, c0, min(r1, height - 1), min(c1, width - 1))
+        if merge in seen:
+            continue
+        covered += (merge[2] - r0 + 1) * (merge[3] - c0 + 1)
+        if covered > height * width:
+            return kept, (f"damaged_document: merged ranges cover more than the sheet's "
+                          f"{height * width} cells")
+        seen.add(merge)
+        kept.append(merge)
+    return kept, None
+
+
+def _table(grid: list[list[str]], merges: Iterable[Merge]) -> TableBlock | None:
+    """A grid (0-based rows × cols) and merged ranges, as ``clip_merges`` leaves them, → a
+    table without empty border rows/columns."""
     spans: dict[tuple[int, int], tuple[int, int]] = {}
     covered: set[tuple[int, int]] = set()
     for r0, c0, r1, c1 in merges:
-        if r0 >= len(grid) or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
-            continue
         spans[(r0, c0)] = (r1 - r0 + 1, c1 - c0 + 1)
         covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
                        if (r, c) != (r0, c0))
@@ -95,7 +121,7 @@ def _first_text(grid: list[list[str]]) -> str | None:
     return None
 
 
-def _xlsx_merges(archive: zipfile.ZipFile, path: str) -> list[tuple[int, int, int, int]]:
+def _xlsx_merges(archive: zipfile.ZipFile, path: str) -> list[Merge]:
     """The sheet's merged ranges, streamed from its XML (openpyxl's read-only mode, which keeps
     memory flat on large sheets, does not read them)."""
     from openpyxl.utils.cell import range_boundaries
@@ -163,6 +189,9 @@ def read_xlsx(body: bytes, max_cells: int = 200_000) -> SheetReading:
                 merges = _xlsx_merges(archive, sheet._worksheet_path)
             except (PartTooLarge, KeyError, OSError, etree.XMLSyntaxError):
                 merges = []
+            merges, flag = clip_merges(merges, len(grid), width)
+            if flag and flag not in result.flags:
+                result.flags.append(flag)
             table = _table(grid, merges)
             if table is None:
                 continue
@@ -252,7 +281,11 @@ def read_xls(body: bytes, max_cells: int = 200_000) -> SheetReading:
             grid = [[_xls_value(sheet, r, c, book.datemode) for c in range(sheet.ncols)]
                     for r in range(rows)]
             cells += rows * sheet.ncols
-            merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
+            merges, flag = clip_merges(
+                [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells],
+                rows, sheet.ncols)
+            if flag and flag not in result.flags:
+                result.flags.append(flag)
             table = _table(grid, merges)
             book.unload_sheet(index)
             if table is None:

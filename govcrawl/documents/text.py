@@ -15,9 +15,11 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Full-width and CJK punctuation carry their own spacing: a space next to one is never meant.
 _PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
 # Tabs are not collapsed: the PDF reader marks the column gap of an unruled table with one.
+# A match starts only where a run of spaces starts, and takes the run whole: otherwise the last
+# branch tries every space of a long run to its end (quadratic).
 _SPACE_RUN = re.compile(
-    rf"(?<=[{_HAN}{_PUNCT}])[ \u00a0]+(?=[{_HAN}{_PUNCT}])"
-    rf"|(?<=[{_PUNCT}])[ \u00a0]+|[ \u00a0]+(?=[{_PUNCT}])"
+    rf"(?<![ \u00a0])(?:(?<=[{_HAN}{_PUNCT}])[ \u00a0]++(?=[{_HAN}{_PUNCT}])"
+    rf"|(?<=[{_PUNCT}])[ \u00a0]++|[ \u00a0]++(?=[{_PUNCT}]))"
 )
 _HAN_OR_PUNCT = re.compile(rf"[{_HAN}{_PUNCT}]")
 # A line ending like this ends its sentence (and so may end the paragraph).
@@ -28,7 +30,8 @@ _SENTENCE_END = re.compile(r"[。！？!?][”」』）)]?\s*$")
 _PARAGRAPH_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、]\D|第[一二三四五六七八九十]+[章节条部分])"
 )
-_PAGE_NUMBER = re.compile(r"^\s*[-—–]?\s*\d{1,4}\s*[-—–]?\s*$|^\s*第\s*\d+\s*页")
+# "\s*(?:[-—–]\s*)?", not "\s*[-—–]?\s*": one way to split a run of spaces (linear time).
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?\d{1,4}\s*(?:[-—–]\s*)?$|^\s*第\s*\d+\s*页")
 
 
 def collapse_cjk_spaces(text: str) -> str:

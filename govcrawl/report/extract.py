@@ -106,7 +106,9 @@ _SKIP_TAGS = {
 _CONTAINER_TAGS = {"div", "td", "article", "main", "section", "body", "font", "span", "center"}
 _TITLE_HINT = re.compile(r"title|^tit|^bt$|biaoti|wzbt|headline|heading", re.I)
 _STYLED_HINT = re.compile(r"text-align\s*:\s*center|font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
-_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|——|—|－|\s-\s|\s–\s|::)\s*")
+# The separator and the spaces after it; those before it are stripped from the parts. A leading
+# "\s*" would start a match at every space of a run with no separator after it (quadratic).
+_TITLE_SEPARATORS = re.compile(r"(?:_|\||｜|--|——|—|－|\s-\s|\s–\s|::)\s*")
 _SITE_LIKE = re.compile(r"人民政府|政府网|门户|网站|政务网|信息网|公开网|官网|中国政府|^中国")
 _BINARY_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
 _URL_DATES = (
@@ -225,7 +227,7 @@ def _heading_candidates(root: lxml.html.HtmlElement) -> list[tuple[int, int, str
 def _title_tag_parts(root: lxml.html.HtmlElement, site_names: set[str]) -> list[str]:
     title_el = root.find(".//title")
     raw = _clean(title_el.text_content()) if title_el is not None else ""
-    parts = [p for p in _TITLE_SEPARATORS.split(raw) if p]
+    parts = [p for p in map(str.strip, _TITLE_SEPARATORS.split(raw)) if p]
     kept = [
         p
         for p in parts

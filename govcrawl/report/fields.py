@@ -77,7 +77,7 @@ _TEXT_YEAR_RULES = (
     re.compile(r"(\d{4})年度?(?:的)?政府信息公开(?:工作)?(?:年度)?(?:报告|年报)"),
     re.compile(r"[(（](\d{4})年度[)）]"),
     re.compile(r"现将[^。\n]{0,30}?(\d{4})年(?!\d{1,2}月)"),
-    re.compile(r"(?:^|[\n。])\s*(\d{4})年(?:度|以来)?[,，]"),
+    re.compile(r"(?:^|[\n。])[^\S\n]*(\d{4})年(?:度|以来)?[,，]"),  # not \s*: linear
 )
 _ANY_TEXT_YEAR = re.compile(r"(?<!\d)(\d{4})年(?!\d{1,2}月)")
 
@@ -152,7 +152,7 @@ _META_DATE_KEYS = (
     "firstpublishedtime", "article:published_time", "dcterms.issued", "dc.date.issued", "dc.date",
 )
 # fmt: on
-_LABELLED_DATE = re.compile(r"(?:发布|发表|公布|公开|上传|更新)(?:时间|日期|于)\s*:?\s*" + _DATE)
+_LABELLED_DATE = re.compile(r"(?:发布|发表|公布|公开|上传|更新)(?:时间|日期|于)\s*(?::\s*)?" + _DATE)
 # 时间：/日期： alone, or glued to the previous field (来源：县政府时间：…), but not a label
 # for another date (成文日期, 填报日期 …).
 _OTHER_DATE_LABELS = (
@@ -161,7 +161,9 @@ _OTHER_DATE_LABELS = (
 )
 _BARE_LABEL_DATE = re.compile(rf"(?<!{_OTHER_DATE_LABELS})(?:时间|日期)\s*:\s*" + _DATE)
 _PAREN_DATELINE = re.compile(r"[(（\[【]\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*[)）\]】]")
-_LINE_DATELINE = re.compile(r"^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$", re.M)
+# Blanks within the line only: a \s* crossing newlines would rescan a run of blank lines from
+# each of its line starts (quadratic); the date line is still found at its own line start.
+_LINE_DATELINE = re.compile(r"^[^\S\n]*(\d{4})年(\d{1,2})月(\d{1,2})日[^\S\n]*$", re.M)
 
 
 def _make_date(y: str, m: str, d: str) -> dt.date | None:
@@ -418,8 +420,10 @@ _SOURCE_STOP = re.compile(
     r"作者|时间|日期|发布|点击|浏览|阅读|字号|编辑|责任|访问|打印|分享|【|\[|\("
 )
 _ORGAN = re.compile(r"人民政府|政府|办事处|行政公署")
-_BY_COMPILED = re.compile(r"由([\u4e00-\u9fff]{2,30}?)(?:负责|牵头|组织|统一)?编制")
-_FILLED_BY = re.compile(r"填报单位\s*(?:\(盖章\))?\s*:\s*([\u4e00-\u9fff]{2,40})")
+# The name never holds 由 itself: each 由 then scans only up to the next one (linear), and of
+# "由县由政府办编制" the name is the nearest one, 政府办.
+_BY_COMPILED = re.compile(r"由([\u4e00-\u7530\u7532-\u9fff]{2,30}?)(?:负责|牵头|组织|统一)?编制")
+_FILLED_BY = re.compile(r"填报单位\s*(?:\(盖章\)\s*)?:\s*([\u4e00-\u9fff]{2,40})")
 _REPORT_IN_TEXT = re.compile(r"\d{4}年度?政府信息公开(?:工作)?(?:年度)?(?:报告|年报)")
 _CUT_CHARS = set("的了是在由对为将把被经")
 # fmt: off

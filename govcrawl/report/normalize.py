@@ -62,7 +62,7 @@ class NormalizedText:
 _SPACES = re.compile("[\\t\\xa0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]")
 _ZERO_WIDTH = re.compile("[\\u200b-\\u200d\\u2060\\ufeff\\u00ad]")
 _MULTISPACE = re.compile(" {2,}")
-_LINE_END_SPACES = re.compile(" +\n")
+_LINE_END_SPACES = re.compile("(?<! ) +\n")  # from a run's start only: linear
 _LINE_START_SPACES = re.compile("\n +")
 _BLANK_LINES = re.compile("\\n{3,}")
 

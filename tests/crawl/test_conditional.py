@@ -155,3 +155,24 @@ def test_validators_survive_a_304_that_omits_them(tmp_path: Path) -> None:
     request = Request(PAGE)
     build(ConditionalRequestMiddleware, third).process_request(request)
     assert request.headers.get(b"If-Modified-Since") == LAST_MODIFIED.encode()
+
+
+def test_a_page_first_fetched_under_another_form_is_asked_for_conditionally(
+        tmp_path: Path) -> None:
+    # Captured as https://…, linked now as http://…:80/: one resource (URL key), one archive copy.
+    https = PAGE.replace("http://", "https://")
+    earlier_crawl(tmp_path, [(https, BODY, VALIDATED)])
+    crawler = make_crawler(tmp_path)
+    middleware = build(ConditionalRequestMiddleware, crawler)
+    request = Request(PAGE.replace(".gov.cn/", ".gov.cn:80/"))
+    middleware.process_request(request)
+    assert request.headers[b"If-None-Match"] == b'"v1"'
+    request, answer = archive_response(crawler, request.url, b"", status=304,
+                                       headers={"ETag": '"v1"'}, request=request)
+    page = middleware.process_response(request, answer)
+    assert (page.url, page.status, page.body) == (request.url, 200, BODY)
+    # The revisit record names the URL as requested and refers to the https capture.
+    close_crawler(crawler)
+    (revisit,) = [r for r, _ in warc_records(crawler) if r.rec_type == "revisit"]
+    assert revisit.rec_headers.get_header("WARC-Target-URI") == request.url
+    assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == https

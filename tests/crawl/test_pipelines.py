@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from tests.crawl.helpers import (
     problems,
     session_of,
 )
-from tests.extract_faults import FaultyExtractPipeline
+from tests.extract_faults import FaultyExtractPipeline, SlowExtractPipeline
 
 SITE = "http://www.cangyuan.gov.cn/"
 REPORT = SITE + "zwgk/ndbg/202302/t20230215_1.html"
@@ -93,6 +94,29 @@ def test_a_page_that_kills_its_worker_is_kept_flagged_and_the_others_analysed(tm
     assert results[1].flags == [] and results[1].analysis.text
     (problem,) = problems(crawler, "extract_error")
     assert problem.url == broken.url and "worker died" in problem.message
+
+
+def test_a_burst_of_slow_pages_each_within_the_time_limit_is_not_failed(tmp_path: Path) -> None:
+    # Review M1 (scenario 17): one worker, a 1 s limit, five pages of 0.6 s arriving at once,
+    # 3 s together. The limit counted from submission failed the last three (extract_failed).
+    crawler = make_crawler(tmp_path, GOVCRAWL_EXTRACT_WORKERS=1, GOVCRAWL_EXTRACT_TIMEOUT=1)
+    make_spider(crawler, site=SITE)
+    pipeline = build(SlowExtractPipeline, crawler)
+
+    async def burst() -> list:
+        pipeline.open_spider()
+        try:
+            return await asyncio.gather(*(pipeline.process_item(
+                _page(url=f"{SITE}zwgk/ndbg/{n}.html")) for n in range(5)))
+        finally:
+            await pipeline.close_spider()
+
+    started = time.monotonic()
+    items = _run(burst())
+    assert time.monotonic() - started >= 3.0  # they did queue behind each other
+    assert [(item.flags, item.analysis.year) for item in items] == [([], 2018)] * 5
+    assert problems(crawler, "extract_error") == []
+    assert crawler.stats.get_value("govcrawl/analysis/timeout") is None
 
 
 def test_unchanged_reports_are_not_analysed(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scrapy import Request
 
+from archive.reindex import capture_rows
 from govcrawl.meta import CaptureMeta
 from govcrawl.middlewares import ResumeReplayMiddleware
 from tests.crawl.helpers import (
@@ -94,3 +95,50 @@ def test_resumed_run_adds_its_counts_to_the_stopped_run(tmp_path: Path) -> None:
     run = crawl_run(crawler)
     assert run.status == "finished" and len(run.arguments["resumed"]) == 1
     assert run.counts["captures"] == 2 and run.counts["fetched"] == 2
+
+
+API = "http://www.binchuan.gov.cn/trs/search/list2.trsapi"
+JSON = {"Content-Type": "application/json"}
+
+
+def _posts(tmp_path: Path, pages: dict[bytes, bytes]) -> None:
+    """A run that POSTed each form (key) to API, answered with its value, then stopped."""
+    crawler = make_crawler(tmp_path)
+    for form, answer in pages.items():
+        archive_response(crawler, API, answer, headers=JSON,
+                         request=Request(API, method="POST", body=form))
+    close_crawler(crawler, "shutdown")
+
+
+def test_posts_are_replayed_by_their_body(tmp_path: Path) -> None:
+    # A script-built list's pages: one URL, one POST per page, told apart by the form only.
+    _posts(tmp_path, {b"page=1": b'{"page": 1}', b"page=2": b'{"page": 2}'})
+    crawler = make_crawler(tmp_path, GOVCRAWL_RESUME=True)
+    middleware = build(ResumeReplayMiddleware, crawler)
+    for page in (1, 2):
+        replayed = middleware.process_request(Request(API, method="POST", body=f"page={page}"))
+        assert replayed.body == f'{{"page": {page}}}'.encode()
+    for request in (Request(API, method="POST", body=b"page=3"), Request(API),
+                    Request(API, method="PUT", body=b"page=1")):
+        assert middleware.process_request(request) is None  # not fetched before the stop
+    digests = {row.request_digest for row in captures(crawler)}
+    assert len(digests) == 2 and all(d.startswith("sha1:") for d in digests)
+
+
+def test_a_page_fetched_under_another_form_is_replayed(tmp_path: Path) -> None:
+    crawler, middleware, ids = _resumed(tmp_path)
+    request = Request(COLUMN.replace("http://", "https://"))
+    replayed = middleware.process_request(request)
+    assert replayed is not None and replayed.url == request.url and replayed.body == BODY
+    assert CaptureMeta.of(request).capture_id == ids[COLUMN]
+
+
+def test_rows_rebuilt_from_the_warc_keep_the_request_digest(tmp_path: Path) -> None:
+    # A kill can leave records without their rows: the repair rebuilds them from the WARC, and a
+    # POST's row must be found by its body then too.
+    _posts(tmp_path, {b"page=1": b"{}"})
+    (path,) = (tmp_path / "warc").glob("*.warc.gz")
+    (row,) = capture_rows(path)
+    (stored,) = captures(make_crawler(tmp_path))
+    assert (row["method"], row["request_digest"], row["url_key"]) == (
+        "POST", stored.request_digest, API)

@@ -141,3 +141,15 @@ def test_requests_that_do_not_obey_robots_pass(tmp_path: Path) -> None:
     middleware, fetched = robots(tmp_path, status(503))
     asyncio.run(middleware.process_request(Request(PAGE, meta={"dont_obey_robotstxt": True})))
     assert fetched == []
+
+
+def test_every_form_of_a_site_shares_one_robots_txt(tmp_path: Path) -> None:
+    # http://host/, http://host:80/ and https://host/ are one site: its robots.txt is asked for
+    # once, under the form met first, and its rules hold for every form.
+    middleware, fetched = robots(tmp_path, status(200, b"User-agent: *\nDisallow: /private/\n"))
+    host = LUEYANG.removeprefix("http://").rstrip("/")
+    assert allowed(middleware, f"http://{host}:80/zwgk/")
+    assert not allowed(middleware, f"http://{host}/private/a.html")
+    assert not allowed(middleware, f"https://{host}/private/a.html")
+    assert not allowed(middleware, f"https://{host}:443/private/b.html")
+    assert fetched == [f"http://{host}:80/robots.txt"]

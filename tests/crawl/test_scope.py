@@ -1,6 +1,6 @@
 """ScopeMiddleware: the last check before the downloader — the sites' hosts and ports, public
 addresses only, web-archive redirects only to captures of the sites — whatever ``dont_filter``
-says (review findings H1, M2)."""
+says (review findings H1, M2); and what Scrapy's off-site filter drops before it, on record (L1)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
 from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from twisted.internet.error import DNSLookupError
+from twisted.python.failure import Failure
 
 from govcrawl.discovery.plan import Role
 from govcrawl.meta import StepMeta
@@ -32,6 +33,8 @@ from tests.crawl.helpers import (
     LUEYANG,
     build,
     captures,
+    close_crawler,
+    crawl_run,
     html_response,
     make_crawler,
     make_spider,
@@ -312,3 +315,41 @@ def test_a_cdx_result_out_of_scope_is_never_requested(tmp_path: Path) -> None:
     assert sent == [f"{ARCHIVE}/web/20230201000000id_/{LUEYANG}zwgk/zfxxgknb/202301/t20230128_1.html"]
     assert len(refusals(middleware)) == len(asked) - 1  # refused ones are on record
     assert captures(middleware.crawler) == []
+
+
+# -- Scrapy's off-site filter (before the scheduler) ----------------------------------------------
+
+def scheduled(crawler, request: Request) -> bool:
+    """Whether the engine would queue ``request``: it sends ``request_scheduled`` and drops the
+    request when a handler raised IgnoreRequest (Scrapy's OffsiteMiddleware filters there)."""
+    results = crawler.signals.send_catch_log(signals.request_scheduled, request=request,
+                                             spider=crawler.spider, dont_log=IgnoreRequest)
+    return not any(isinstance(r, Failure) and r.check(IgnoreRequest) for _, r in results)
+
+
+def test_off_site_drops_are_on_record_once_per_host(tmp_path: Path) -> None:
+    crawler = make_crawler(tmp_path)
+    spider = make_spider(crawler, site=LUEYANG)
+    # The project's chain, as the engine builds it: its off-site filter listens for schedules.
+    chain = DownloaderMiddlewareManager.from_crawler(crawler).middlewares
+    offsite = next(m for m in chain if isinstance(m, OffsiteMiddleware))
+    offsite.spider_opened(spider)
+    home = spider_request(LUEYANG, LUEYANG, Role.HOME)
+    hop = build(RedirectMiddleware, crawler).process_response(home, response(
+        LUEYANG, status=302, request=home, headers={"Location": "http://www.other.gov.cn/a.html"}))
+    assert isinstance(hop, Request) and not hop.dont_filter
+    assert scheduled(crawler, Request("http://xxgk.lueyang.gov.cn/col/col1/index.html"))
+    assert not scheduled(crawler, hop)
+    assert not scheduled(crawler, Request("http://www.other.gov.cn/b.html"))  # same host
+    assert not scheduled(crawler, Request("http://evil.example/x"))
+    assert [(p.url, p.message) for p in problems(crawler, "ignored")] == [
+        ("http://www.other.gov.cn/a.html",
+         "off-site: host 'www.other.gov.cn' is outside the spider's allowed domains (Scrapy's "
+         f"OffsiteMiddleware; its later requests are only counted) (redirected from {LUEYANG})"),
+        ("http://evil.example/x",
+         "off-site: host 'evil.example' is outside the spider's allowed domains (Scrapy's "
+         "OffsiteMiddleware; its later requests are only counted)")]
+    assert crawler.stats.get_value("govcrawl/offsite/filtered") == 3
+    close_crawler(crawler)
+    assert crawl_run(crawler).counts["offsite/filtered"] == 3  # in the run's counts
+

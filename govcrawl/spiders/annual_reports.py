@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -306,17 +306,8 @@ class AnnualReportsSpider(Spider):
         if self.early_stop and self._list_exhausted(response, steps):
             steps = [step for step in steps if step.role is not Role.LIST]
             self.crawler.stats.inc_value("govcrawl/early_stops")
-        for step in steps:
-            if step.role is Role.REPORT and (not self._storable(step.url)
-                                             or self._report_met(step)):
-                yield from self._linked(step)
-                continue
-            if not self._budget_left(site):
-                return
-            if step.role is Role.ATTACHMENT:  # a report's file listed next to its page
-                yield self._request(site, step, report_url=step.parent)
-            else:
-                yield self._request(site, step)
+        if not (yield from self._follow(site, steps)):
+            return
         for step in later_links:
             yield from self._linked(step)
 
@@ -330,15 +321,24 @@ class AnnualReportsSpider(Spider):
         site = self.sites_by_url[here.site_url]
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         answer, _ = decode_html(self._parsed_part(response), content_type)
-        for step in plan_answer(data, answer, here.hops, domains=(self.domains[site.url],),
-                                limits=self.limits):
+        yield from self._follow(site, plan_answer(data, answer, here.hops,
+                                                  domains=(self.domains[site.url],),
+                                                  limits=self.limits))
+
+    def _follow(self, site: Site, steps: Iterable[Step]
+                ) -> Generator[Request | ReportLinked, None, bool]:
+        """Request each planned step within the site's budget; a report already met (or too long
+        to store) is only linked. Returns False when the budget ran out."""
+        for step in steps:
             if step.role is Role.REPORT and (not self._storable(step.url)
                                              or self._report_met(step)):
                 yield from self._linked(step)
                 continue
             if not self._budget_left(site):
-                return
+                return False
+            # An attachment (a report's file listed next to its page) carries its report's URL.
             yield self._request(site, step, report_url=step.parent or None)
+        return True
 
     def _needs_browser(self, response: Response, html: str, steps: list[Step], *,
                        recognised: bool) -> bool:
